@@ -1,0 +1,3 @@
+"""listguard: open-source sanctions and watchlist screening."""
+
+__version__ = "0.1.0"
