@@ -78,8 +78,15 @@ class Source(Protocol):
         ...
 
 
-def check_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Path:
-    """Refuse missing, empty and oversized files before any parser opens them."""
+def check_file(path: Path, max_bytes: int | None = None) -> Path:
+    """Refuse missing, empty and oversized files before any parser opens them.
+
+    The default limit comes from ``$LISTGUARD_MAX_FILE_MB`` (see :mod:`listguard.settings`).
+    """
+    if max_bytes is None:
+        from listguard.settings import max_file_bytes
+
+        max_bytes = max_file_bytes()
     if not path.exists():
         raise SourceError(path, "file not found")
     if path.is_dir():

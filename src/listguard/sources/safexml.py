@@ -32,7 +32,7 @@ def _parser() -> etree.XMLParser:
 
 def parse_xml(path: Path, max_bytes: int | None = None) -> etree._Element:
     """Parse an XML file safely and return its root element."""
-    check_file(path) if max_bytes is None else check_file(path, max_bytes)
+    check_file(path, max_bytes)
     head = peek(path, 64 * 1024)
     if _DOCTYPE.search(head):
         raise SourceError(

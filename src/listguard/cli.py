@@ -1,0 +1,384 @@
+"""The ``listguard`` command line.
+
+Commands that touch lists live here; screening, evaluation, monitoring and serving register
+their own commands from :mod:`listguard.commands` so this module stays about the store.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from listguard import __version__, settings
+from listguard.sources.base import SourceError
+
+app = typer.Typer(
+    name="listguard",
+    help=(
+        "Sanctions and watchlist screening: load the official lists into a versioned store, "
+        "see what changed, and screen names against them.\n\n"
+        "Example: listguard load ../shared/data/lists && listguard sources"
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+def _store():  # type: ignore[no-untyped-def]
+    from listguard.store import open_store
+
+    return open_store()
+
+
+def fail(message: str, code: int = 1) -> "typer.Exit":
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@app.callback(invoke_without_command=True)
+def main(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    """listguard: sanctions screening on an embedded store (``$LISTGUARD_HOME``)."""
+    if version:
+        console.print(f"listguard {__version__}")
+        raise typer.Exit(0)
+
+
+# --------------------------------------------------------------------------------------- load
+@app.command()
+def load(
+    paths: Annotated[
+        Optional[list[Path]],
+        typer.Argument(
+            help="List files or folders (folders are searched). Default: $LISTGUARD_LISTS.",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Load even if the file equals the current version.")
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+) -> None:
+    """Load official lists as new versions of their datasets; the format is detected.
+
+    Each list loads atomically: a bad file is reported with the place it broke and the
+    previous version stays current.
+
+    Examples:
+
+      listguard load ../shared/data/lists                  # every list under a folder
+
+      listguard load ../shared/data/lists/ofac/sdn_latest  # the OFAC SDN CSV set
+
+      LISTGUARD_LISTS=/data/lists listguard load
+    """
+    from listguard.loader import LoadOutcome, find_lists, load_candidate
+
+    if not paths:
+        default = settings.lists_dir()
+        if default is None:
+            raise fail("give list files or folders, or set LISTGUARD_LISTS to a folder of lists")
+        paths = [default]
+    try:
+        candidates, unknown = find_lists(paths)
+    except SourceError as exc:
+        raise fail(str(exc))
+    if not candidates:
+        raise fail(f"no list files found under {', '.join(map(str, paths))}")
+    store = _store()
+    outcomes: list[LoadOutcome] = []
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=json_out or not err.is_terminal,
+    ) as progress:
+        for cand in candidates:
+            task = progress.add_task(f"parsing {cand.path.name}", total=None)
+            started = time.perf_counter()
+            outcome = LoadOutcome(cand.path)
+
+            def parsed(n: int, task: int = task, cand: object = cand) -> None:
+                progress.update(task, total=n, completed=0, description=f"storing {cand.path.name}")  # type: ignore[attr-defined]
+
+            try:
+                outcome.report = load_candidate(
+                    store,
+                    cand,
+                    force=force,
+                    on_parsed=parsed,
+                    progress=lambda n, task=task: progress.advance(task, n),
+                )
+            except SourceError as exc:
+                outcome.error = str(exc)
+            except ValueError as exc:
+                outcome.error = f"{cand.path}: {exc}"
+            outcome.seconds = time.perf_counter() - started
+            progress.remove_task(task)
+            outcomes.append(outcome)
+    failed = [o for o in outcomes if o.error]
+    if json_out:
+        console.print_json(
+            orjson.dumps(
+                [
+                    {
+                        "path": str(o.path),
+                        "error": o.error,
+                        "seconds": round(o.seconds, 3),
+                        "dataset": o.report.dataset if o.report else None,
+                        "skipped": o.report.skipped if o.report else None,
+                        "reason": o.report.reason if o.report else None,
+                        "version": o.report.version.to_dict() if o.report and o.report.version else None,
+                        "stats": o.report.stats if o.report else None,
+                    }
+                    for o in outcomes
+                ]
+            ).decode()
+        )
+    else:
+        table = Table(title="Loaded lists")
+        for col in ("dataset", "version", "entities", "published", "seconds", "notes"):
+            table.add_column(col, justify="right" if col in ("version", "entities", "seconds") else "left")
+        for o in outcomes:
+            if o.error:
+                table.add_row("[red]failed[/]", "", "", "", f"{o.seconds:.2f}", f"[red]{o.error}[/]")
+                continue
+            assert o.report is not None
+            r = o.report
+            if r.skipped:
+                assert r.previous is not None
+                table.add_row(r.dataset, str(r.previous.seq), f"{r.previous.entity_count:,}", r.previous.published_at or "", f"{o.seconds:.2f}", f"unchanged: {r.reason}")
+                continue
+            assert r.version is not None
+            notes = ", ".join(f"{k}={v:,}" for k, v in sorted(r.stats.items()))
+            table.add_row(r.dataset, str(r.version.seq), f"{r.version.entity_count:,}", r.version.published_at or "", f"{o.seconds:.2f}", notes)
+        console.print(table)
+        for path in unknown:
+            err.print(f"[yellow]skipped[/] {path}: not a known list format")
+        for o in failed:
+            err.print(f"[bold red]error:[/] {o.error}", highlight=False)
+    if failed:
+        raise typer.Exit(1)
+    _after_load(outcomes)
+
+
+def _after_load(outcomes: list[object]) -> None:
+    """Hook for monitoring: re-screen portfolios when a list changed (see listguard.monitor)."""
+    try:
+        hook = importlib.import_module("listguard.monitor.hooks")
+    except ModuleNotFoundError:
+        return
+    hook.after_load(outcomes, console=err)
+
+
+# ------------------------------------------------------------------------------------ sources
+@app.command()
+def sources(
+    json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    all_versions: Annotated[
+        bool, typer.Option("--all", help="Show every version, not only the current ones.")
+    ] = False,
+) -> None:
+    """List loaded datasets and their versions with entity counts.
+
+    Example: listguard sources --all
+    """
+    store = _store()
+    versions = store.versions() if all_versions or json_out else store.current_versions()
+    if json_out:
+        by_dataset: dict[str, dict[str, object]] = {}
+        for v in versions:
+            entry = by_dataset.setdefault(v.dataset, {"dataset": v.dataset, "current": None, "versions": []})
+            entry["versions"].append(v.to_dict())  # type: ignore[union-attr]
+            if v.current:
+                entry["current"] = v.to_dict()
+        console.print_json(orjson.dumps({"datasets": list(by_dataset.values())}).decode())
+        return
+    if not versions:
+        console.print("No lists loaded yet. Try: listguard load PATH (see listguard load --help)")
+        return
+    table = Table(title=f"Datasets in {settings.database_url()}")
+    for col in ("dataset", "version", "current", "entities", "by schema", "published", "loaded", "checksum"):
+        table.add_column(col)
+    for v in versions:
+        table.add_row(
+            v.dataset,
+            str(v.seq),
+            "yes" if v.current else "",
+            f"{v.entity_count:,}",
+            ", ".join(f"{k} {n:,}" for k, n in v.counts.items()),
+            v.published_at or "-",
+            v.loaded_at,
+            v.checksum[:12],
+        )
+    console.print(table)
+
+
+# --------------------------------------------------------------------------------------- diff
+@app.command()
+def diff(
+    dataset: Annotated[str, typer.Argument(help="Dataset name, e.g. us_ofac_sdn.")],
+    old: Annotated[Optional[int], typer.Argument(help="Old version number (default: the one before NEW).")] = None,
+    new: Annotated[Optional[int], typer.Argument(help="New version number (default: current).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    limit: Annotated[int, typer.Option(help="Rows to show per section in the table.")] = 25,
+) -> None:
+    """Show entities added, removed and changed between two versions of a list.
+
+    Example: listguard diff us_ofac_sdn          # current vs the version before
+
+    Example: listguard diff us_ofac_sdn 1 2 --json
+    """
+    from listguard.store.diff import diff_versions, resolve_versions
+
+    store = _store()
+    try:
+        a, b = resolve_versions(store, dataset, old, new)
+    except KeyError as exc:
+        raise fail(str(exc.args[0]))
+    result = diff_versions(store, a, b)
+    if json_out:
+        sys.stdout.write(orjson.dumps(result.to_dict()).decode() + "\n")
+        return
+    console.print(
+        f"[bold]{dataset}[/] version {a.seq} ({a.published_at or a.loaded_at}) -> "
+        f"{b.seq} ({b.published_at or b.loaded_at}): "
+        f"[green]{len(result.added):,} added[/], [red]{len(result.removed):,} removed[/], "
+        f"[yellow]{len(result.changed):,} changed[/]"
+    )
+    for title, rows in (("Added", result.added), ("Removed", result.removed)):
+        if not rows:
+            continue
+        table = Table(title=f"{title} ({len(rows):,})")
+        table.add_column("entity")
+        table.add_column("schema")
+        table.add_column("name")
+        for e in rows[:limit]:
+            table.add_row(e.id, e.schema, e.caption)
+        if len(rows) > limit:
+            table.caption = f"... {len(rows) - limit:,} more (use --limit or --json)"
+        console.print(table)
+    if result.changed:
+        table = Table(title=f"Changed ({len(result.changed):,})")
+        table.add_column("entity")
+        table.add_column("name")
+        table.add_column("what changed")
+        for c in result.changed[:limit]:
+            what = "; ".join(
+                f"{f.field}: " + ", ".join([f"-{v}" for v in f.removed] + [f"+{v}" for v in f.added])
+                for f in c.changes
+            )
+            table.add_row(c.entity_id, c.caption, what)
+        if len(result.changed) > limit:
+            table.caption = f"... {len(result.changed) - limit:,} more (use --limit or --json)"
+        console.print(table)
+
+
+# ------------------------------------------------------------------------------------- export
+@app.command()
+def export(
+    format: Annotated[str, typer.Option("--format", help="Output format: ftm (FollowTheMoney JSON lines).")] = "ftm",
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write (default: stdout).")] = None,
+    dataset: Annotated[Optional[list[str]], typer.Option("--dataset", help="Only these datasets (repeatable).")] = None,
+) -> None:
+    """Export the current versions as FollowTheMoney JSON lines.
+
+    Example: listguard export --format ftm -o lists.ftm.json
+    """
+    if format != "ftm":
+        raise fail(f"unknown format {format!r}; supported: ftm")
+    from listguard.export import iter_ftm
+
+    store = _store()
+    fh = open(output, "wb") if output else sys.stdout.buffer
+    count = 0
+    try:
+        for data in iter_ftm(store.current_entities(dataset)):
+            fh.write(orjson.dumps(data) + b"\n")
+            count += 1
+    finally:
+        if output:
+            fh.close()
+    if output:
+        err.print(f"wrote {count:,} FtM entities to {output}")
+
+
+# --------------------------------------------------------------------------------------- show
+@app.command()
+def show(
+    entity_id: Annotated[str, typer.Argument(help="Entity id, e.g. us_ofac_sdn:24979.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Show everything the current list version says about one entity.
+
+    Example: listguard show us_ofac_sdn:24979
+    """
+    store = _store()
+    entity = store.get_entity(entity_id)
+    if entity is None:
+        raise fail(f"no entity {entity_id!r} in the current versions; try `listguard screen NAME`")
+    if json_out:
+        data = entity.to_dict()
+        data["history"] = store.entity_history(entity_id)
+        sys.stdout.write(orjson.dumps(data).decode() + "\n")
+        return
+    table = Table(title=f"{entity.caption} ({entity.schema}, {entity.id})", show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("values")
+    for prop, values in entity.properties.items():
+        table.add_row(prop, "\n".join(values))
+    for ident in entity.identifiers:
+        table.add_row(f"id:{ident.type}", f"{ident.number} {ident.country or ''} {ident.note or ''}".strip())
+    for w in entity.wallets:
+        table.add_row("wallet", f"{w.currency} {w.address}")
+    for link in entity.links:
+        table.add_row("link", f"{link.relation}: {link.target or ''} {link.target_name or ''}".strip())
+    console.print(table)
+
+
+def _register_commands() -> None:
+    """Attach the command groups other modules own (screening, evaluation, monitoring...)."""
+    for name in (
+        "listguard.commands.update",
+        "listguard.commands.matching",
+        "listguard.commands.evaluation",
+        "listguard.commands.monitor",
+        "listguard.commands.text",
+        "listguard.commands.serve",
+    ):
+        spec = importlib.util.find_spec(name)
+        if spec is None:
+            continue
+        importlib.import_module(name).register(app)
+
+
+_register_commands()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

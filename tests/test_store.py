@@ -1,0 +1,120 @@
+"""The versioned store: versions, current pointer, diffs, and atomic loads under SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from listguard.model import Entity
+from listguard.sources.base import ParseResult
+from listguard.store import open_store
+from listguard.store.diff import diff_versions, resolve_versions
+
+
+def person(num: int, name: str, dob: str | None = None, **props: list[str]) -> Entity:
+    e = Entity(id=f"test_list:{num}", schema="Person", dataset="test_list")
+    e.add("name", name)
+    if dob:
+        e.add("birthDate", dob)
+    for key, values in props.items():
+        e.add(key, values)
+    e.record = {"row": [str(num), name]}
+    return e
+
+
+def result(entities: list[Entity], published: str | None = None) -> ParseResult:
+    return ParseResult(dataset="test_list", entities=entities, published_at=published)
+
+
+def test_versions_current_pointer_and_skip_identical(home: Path) -> None:
+    store = open_store()
+    v1 = store.load(result([person(1, "JONG, Song Hwa", "1970-02-05"), person(2, "KIM, Il")]), "a")
+    assert v1.version is not None and v1.version.seq == 1 and v1.version.entity_count == 2
+    again = store.load(result([person(1, "JONG, Song Hwa", "1970-02-05"), person(2, "KIM, Il")]), "a")
+    assert again.skipped and again.version is None
+    assert len(store.versions("test_list")) == 1
+    v2 = store.load(result([person(1, "JONG, Song Hwa", "1970-02-05", alias=["CHONG, Song Hwa"]), person(3, "PAK, Su")], "2024-05-03"), "b")
+    assert v2.version is not None and v2.version.seq == 2
+    current = store.current_version("test_list")
+    assert current is not None and current.seq == 2 and current.published_at == "2024-05-03"
+    ids = sorted(e.id for e in store.current_entities())
+    assert ids == ["test_list:1", "test_list:3"]
+    # old versions stay readable
+    assert sorted(e.id for e in store.version_entities(v1.version.id)) == ["test_list:1", "test_list:2"]
+    entity = store.get_entity("test_list:1")
+    assert entity is not None and entity.get("alias") == ["CHONG, Song Hwa"]
+    assert [h["seq"] for h in store.entity_history("test_list:1")] == [1, 2]
+
+
+def test_diff_names_what_changed(home: Path) -> None:
+    store = open_store()
+    store.load(result([person(1, "JONG, Song Hwa", "1970-02-05"), person(2, "KIM, Il")]), "a")
+    store.load(result([person(1, "JONG, Song Hwa", "1970-02-06", alias=["CHONG, Song Hwa"]), person(3, "PAK, Su")]), "b")
+    old, new = resolve_versions(store, "test_list")
+    d = diff_versions(store, old, new)
+    assert [e.id for e in d.added] == ["test_list:3"]
+    assert [e.id for e in d.removed] == ["test_list:2"]
+    assert len(d.changed) == 1
+    fields = {c.field: (c.removed, c.added) for c in d.changed[0].changes}
+    assert fields["birthDate"] == (["1970-02-05"], ["1970-02-06"])
+    assert fields["alias"] == ([], ["CHONG, Song Hwa"])
+    assert not d.changed[0].record_only
+
+
+def test_record_only_change_is_flagged(home: Path) -> None:
+    store = open_store()
+    a = person(1, "JONG, Song Hwa")
+    b = person(1, "JONG, Song Hwa")
+    b.record = {"row": ["1", "JONG, Song Hwa", "reworded remark"]}
+    store.load(result([a]), "a")
+    store.load(result([b]), "b")
+    old, new = resolve_versions(store, "test_list")
+    d = diff_versions(store, old, new)
+    assert len(d.changed) == 1 and d.changed[0].record_only
+
+
+def test_duplicate_ids_refused_and_store_unchanged(home: Path) -> None:
+    store = open_store()
+    store.load(result([person(1, "A B")]), "a")
+    with pytest.raises(ValueError, match="duplicate entity ids"):
+        store.load(result([person(2, "C D"), person(2, "C D")]), "b")
+    assert [v.seq for v in store.versions("test_list")] == [1]
+    assert [e.id for e in store.current_entities()] == ["test_list:1"]
+
+
+@pytest.mark.parametrize("point", ["load:2000", "load:-1"])
+def test_sigkill_mid_load_leaves_store_as_it_was(home: Path, point: str) -> None:
+    store = open_store()
+    store.load(result([person(i, f"NAME {i}") for i in range(10)]), "first")
+    before = [(e.id, e.caption) for e in store.current_entities()]
+    store.close()
+    script = textwrap.dedent(
+        """
+        from listguard.model import Entity
+        from listguard.sources.base import ParseResult
+        from listguard.store import open_store
+        ents = []
+        for i in range(5000):
+            e = Entity(id=f"test_list:{i}", schema="Person", dataset="test_list")
+            e.add("name", f"OTHER {i}")
+            ents.append(e)
+        open_store().load(ParseResult(dataset="test_list", entities=ents), "second")
+        print("finished")
+        """
+    )
+    env = {**os.environ, "LISTGUARD_FAULT": point}
+    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert "finished" not in proc.stdout
+    store = open_store()
+    assert [(e.id, e.caption) for e in store.current_entities()] == before
+    assert [v.seq for v in store.versions("test_list")] == [1]
+    # and the store still takes a load afterwards
+    report = store.load(result([person(1, "X Y")]), "third")
+    assert report.version is not None and report.version.seq == 2
