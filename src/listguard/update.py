@@ -117,7 +117,6 @@ DEFAULT_BACKOFF = 1.0
 MAX_BACKOFF = 30.0
 #: A ``Retry-After`` longer than this is reported instead of silently waited for.
 DEFAULT_MAX_RETRY_AFTER = 120.0
-CHUNK_SIZE = 64 * 1024
 #: Retried statuses: throttling, request timeout and server-side failures are transient.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504}) | frozenset(range(505, 600))
 
@@ -758,7 +757,9 @@ def _stream_once(a: _Attempt, started: float) -> _Downloaded:
             with os.fdopen(fd, "wb") as fh:
                 if a.progress:
                     a.progress(a.dataset, a.source.name, 0, total_for_progress)
-                for chunk in resp.iter_bytes(CHUNK_SIZE):
+                # No chunk_size: httpx would buffer up to it, hiding a trickle from the
+                # deadline check and the progress bar until the buffer fills.
+                for chunk in resp.iter_bytes():
                     size += len(chunk)
                     if size > a.max_bytes:
                         raise UpdateError(
@@ -968,15 +969,18 @@ def fetch_dataset(
         with _lock(dest_dir, dataset):
             _clean_stale_parts(dest_dir)
             for sf in source.files:
-                prev = previous_files.get(sf.name)
-                prev = prev if isinstance(prev, dict) and prev.get("url") == sf.url else None
+                recorded = previous_files.get(sf.name)
+                recorded = recorded if isinstance(recorded, dict) else None
+                # Validators belong to a URL (a mirror's ETags mean nothing to the publisher);
+                # the recorded checksum does not, and still tells whether content changed.
+                same_url = recorded is not None and recorded.get("url") == sf.url
                 headers = {"User-Agent": USER_AGENT}
                 target = dest_dir / sf.name
-                if prev and _matches(target, prev):
-                    if prev.get("etag"):
-                        headers["If-None-Match"] = str(prev["etag"])
-                    if prev.get("last_modified"):
-                        headers["If-Modified-Since"] = str(prev["last_modified"])
+                if recorded is not None and same_url and _matches(target, recorded):
+                    if recorded.get("etag"):
+                        headers["If-None-Match"] = str(recorded["etag"])
+                    if recorded.get("last_modified"):
+                        headers["If-Modified-Since"] = str(recorded["last_modified"])
                 attempt = _Attempt(
                     dataset=dataset,
                     source=sf,
@@ -996,7 +1000,7 @@ def fetch_dataset(
                     max_retry_after=max_retry_after,
                     sleep=sleep,
                 )
-                fetched.append((sf, got, prev))
+                fetched.append((sf, got, recorded))
                 if got.status == 304 and progress:
                     progress(dataset, sf.name, 0, 0)
             files = _commit(dataset, dest_dir, fetched)

@@ -29,6 +29,7 @@ from listguard.model import Entity
 from listguard.sources._listtools import (
     clean,
     clean_name,
+    country_code,
     element_record,
     iso_date,
     join,
@@ -68,11 +69,7 @@ REFERENCE = re.compile(r"\b([A-Z]{2}[ie]\.\d{3})\b")
 _SWIFT = re.compile(r"SWIFT(?:\s*/\s*BIC)?\s*:?\s*([A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?)\b")
 _IMO = re.compile(r"\bIMO\)?\s*(?:number|Number|No\.?)?\s*:?\s*(\d{7})\b")
 _GENDER = re.compile(r"\bGender:\s*(male|female)\b", re.IGNORECASE)
-#: "Russian foreign travel passport number 515458008" -> "515458008": the number a passport
-#: check will compare is the part after the label (the full text stays in the note).
-_LABELLED_NUMBER = re.compile(
-    r"(?:\bno\.?|\bnumber|\bnr\.?|#)\s*:?\s*([A-Z0-9][A-Z0-9 ./\-]*[A-Z0-9])\s*$", re.IGNORECASE
-)
+_PREFIX_CODE = re.compile(r"^[A-Z]{1,2}(?:-[A-Z]{1,2})?$")
 
 _PASSPORT_TYPES = {"passport", "numéro de passeport", "número de pasaporte"}
 _ID_TYPES = {"national identification number"}
@@ -164,9 +161,9 @@ def _parse_record(
         result.count("records_without_name")
         result.warn(f"{ref} has no name at {sourceline(el)}")
 
-    alias_tag = "INDIVIDUAL_ALIAS" if is_person else "ENTITY_ALIAS"
-    for alias in el.findall(alias_tag):
-        _parse_alias(entity, alias, result, where)
+    aliases = el.findall("INDIVIDUAL_ALIAS" if is_person else "ENTITY_ALIAS")
+    for alias in aliases:
+        _parse_alias(entity, alias, result)
 
     list_type = clean(el.findtext("UN_LIST_TYPE"))
     entity.add("program", list_type)
@@ -187,17 +184,15 @@ def _parse_record(
 
     if is_person:
         _parse_person_details(entity, el, result, where)
+        for alias in aliases:
+            _parse_alias_birth(entity, alias, result, where)
     if comment:
         _parse_comment(entity, comment)
     return entity
 
 
-def _parse_alias(entity: Entity, alias: etree._Element, result: ParseResult, where: str) -> None:
-    """Good / a.k.a. -> alias, Low -> weakAlias, f.k.a. -> previousName.
-
-    An alias's own date and place of birth are dates and places the person has used, so they
-    are added to the person (the record keeps which alias they came with).
-    """
+def _parse_alias(entity: Entity, alias: etree._Element, result: ParseResult) -> None:
+    """Good / a.k.a. -> alias, Low -> weakAlias, f.k.a. -> previousName."""
     name = clean_name(alias.findtext("ALIAS_NAME"))
     quality = (clean(alias.findtext("QUALITY")) or "").lower()
     if name:
@@ -209,8 +204,11 @@ def _parse_alias(entity: Entity, alias: etree._Element, result: ParseResult, whe
             if quality not in ("good", "a.k.a."):
                 result.count("aliases_without_quality")
             entity.add("alias", name)
-    if entity.schema != "Person":
-        return
+
+
+def _parse_alias_birth(entity: Entity, alias: etree._Element, result: ParseResult, where: str) -> None:
+    """An alias's own date and place of birth are ones the person has used, so they are added
+    to the person, after the primary ones (the record keeps which alias they came with)."""
     dob = clean(alias.findtext("DATE_OF_BIRTH"))
     if dob:
         parsed = iso_date(dob)
@@ -297,20 +295,55 @@ def _parse_document(entity: Entity, doc: etree._Element, result: ParseResult, wh
         prop = "idNumber"
     country_name = clean(doc.findtext("ISSUING_COUNTRY")) or clean(doc.findtext("COUNTRY_OF_ISSUE"))
     countries = map_countries(result, [country_name], where)
+    written = number
+    number, label_country = split_document_number(number)
+    if not countries and label_country:
+        countries = [label_country]
     issued = clean(doc.findtext("DATE_OF_ISSUE"))
+    city = clean(doc.findtext("CITY_OF_ISSUE"))
     note = join(
         [
             kind2 or kind,
-            number if _LABELLED_NUMBER.search(number) and " " in number else None,
+            written if written != number else None,
             f"issued {issued}" if issued else None,
-            f"in {clean(doc.findtext('CITY_OF_ISSUE'))}" if clean(doc.findtext("CITY_OF_ISSUE")) else None,
+            f"in {city}" if city else None,
             doc.findtext("NOTE"),
         ],
         "; ",
     )
-    if (m := _LABELLED_NUMBER.search(number)) and re.search(r"[a-z]{3}", number, re.IGNORECASE):
-        number = m.group(1)
     entity.add_identifier(prop, number, countries[0] if countries else None, note)
+
+
+def split_document_number(text: str) -> tuple[str, str | None]:
+    """The document number a passport check compares, out of the UN's ``NUMBER`` text.
+
+    The UN often writes a label or remark into the number: "Russian foreign travel passport
+    number 515458008", "Diplomatic Passport: Z30321794", "Libya 428720", "403062567 (US)",
+    "R00012098, South Sudan". Leading words and trailing parentheses / country names are split
+    off (the full text stays in the identifier's note); short letter prefixes that belong to
+    the number ("OB 0243318", "TR-P 614 166") and inner words ("8208 No. 555627": series and
+    number) are kept. Returns ``(number, country code named in the text or None)``.
+    """
+    country: str | None = None
+    body = text.strip()
+    while (m := re.search(r"\s*\(([^()]*)\)\s*$", body)) and m.start() > 0:
+        country = country or country_code(m.group(1))
+        body = body[: m.start()]
+    if "," in body:
+        head, _, tail = body.rpartition(",")
+        if (code := country_code(tail)) is not None and re.search(r"\d", head):
+            country, body = country or code, head
+    tokens = body.split()
+    first_digit = next((i for i, t in enumerate(tokens) if re.search(r"\d", t)), None)
+    if first_digit is None or first_digit == 0:
+        return (" ".join(tokens) or text.strip()), country
+    start = first_digit
+    while start > 0 and _PREFIX_CODE.match(tokens[start - 1]):
+        start -= 1
+    label = " ".join(tokens[:start]).strip(" :.,")
+    if label and (code := country_code(label)) is not None and len(label) > 3:
+        country = country or code
+    return " ".join(tokens[start:]), country
 
 
 def _parse_comment(entity: Entity, comment: str) -> None:

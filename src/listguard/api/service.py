@@ -1,0 +1,252 @@
+"""The screening state a server answers from, and how a new list version reaches it.
+
+A :class:`Snapshot` is everything a request needs, built once for one set of current list
+versions: the entities, the compiled matching index and its screener, and a reverse index of
+relations. It is immutable; a request takes the reference once (``service.snapshot``) and uses
+that object to the end, so a request never sees half of an old list and half of a new one.
+
+:class:`ScreeningService` owns the reference. A background thread asks the store every few
+seconds which versions are current (one small query); when the set of version ids changed
+(a ``listguard load`` or ``update`` ran, from any process), it builds the new snapshot on that
+thread, while requests keep being answered from the old one, and then swaps the reference in
+one assignment. No restart, no failed or blocked request. A failed build keeps the old snapshot
+and is reported by ``/updatez`` and ``/healthz``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from types import MappingProxyType
+from typing import Any, Callable, Iterable, Mapping
+
+from listguard.model import Entity
+from listguard.store import Store, VersionInfo
+
+log = logging.getLogger("listguard.api")
+
+
+def matching_available() -> bool:
+    """Whether the matching engine (``listguard.matching``) is installed in this build."""
+    return importlib.util.find_spec("listguard.matching") is not None and _has_screener()
+
+
+def _has_screener() -> bool:
+    try:
+        module = importlib.import_module("listguard.matching")
+    except ImportError as exc:  # a broken engine must be visible, not silently "absent"
+        log.error("listguard.matching failed to import: %s", exc)
+        return False
+    return hasattr(module, "Screener") and hasattr(module, "Query")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One immutable view of the current lists."""
+
+    key: tuple[int, ...]
+    versions: tuple[VersionInfo, ...]
+    entities: Mapping[str, Entity]
+    #: target entity id -> ((source entity id, relation), ...): who links *to* an entity.
+    linked_from: Mapping[str, tuple[tuple[str, str], ...]]
+    screener: Any | None
+    built_at: str
+    build_seconds: float
+
+    @property
+    def datasets(self) -> frozenset[str]:
+        return frozenset(v.dataset for v in self.versions)
+
+    def version_of(self, dataset: str) -> VersionInfo | None:
+        for v in self.versions:
+            if v.dataset == dataset:
+                return v
+        return None
+
+
+def version_key(versions: Iterable[VersionInfo]) -> tuple[int, ...]:
+    return tuple(sorted(v.id for v in versions))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _build_screener(store: Store, versions: list[VersionInfo], entities: list[Entity]) -> Any | None:
+    """The matching engine over ``entities``, from its disk cache when one exists."""
+    if not matching_available():
+        return None
+    matching = importlib.import_module("listguard.matching")
+    index: Any = None
+    if importlib.util.find_spec("listguard.index_cache") is not None:
+        cache = importlib.import_module("listguard.index_cache")
+        loader = getattr(cache, "load_or_build", None)
+        if loader is not None:
+            index = loader(store, versions, entities)
+    if index is None:
+        index_mod = importlib.import_module("listguard.index")
+        index = index_mod.Index.build(entities)
+    return matching.Screener(index)
+
+
+def build_snapshot(store: Store, versions: list[VersionInfo] | None = None) -> Snapshot:
+    """Read the current versions and build everything a request needs."""
+    started = time.perf_counter()
+    if versions is None:
+        versions = store.current_versions()
+    entities: list[Entity] = []
+    for v in versions:
+        entities.extend(store.version_entities(v.id))
+    by_id: dict[str, Entity] = {}
+    linked: dict[str, list[tuple[str, str]]] = {}
+    for e in entities:
+        by_id[e.id] = e
+        for link in e.links:
+            if link.target:
+                linked.setdefault(link.target, []).append((e.id, link.relation))
+    screener = _build_screener(store, versions, entities)
+    # The source record is what the list wrote; pages that show it read it from the store, so
+    # the long-lived snapshot does not keep a second copy of every list's raw text.
+    for e in entities:
+        e.record = {}
+    return Snapshot(
+        key=version_key(versions),
+        versions=tuple(versions),
+        entities=MappingProxyType(by_id),
+        linked_from=MappingProxyType({k: tuple(v) for k, v in linked.items()}),
+        screener=screener,
+        built_at=_now(),
+        build_seconds=time.perf_counter() - started,
+    )
+
+
+@dataclass
+class ReloadStatus:
+    """What ``/updatez`` reports about the background reloader."""
+
+    last_check: str | None = None
+    last_error: str | None = None
+    last_error_at: str | None = None
+    reloads: int = 0
+    building: bool = False
+    pending_key: tuple[int, ...] | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+class ScreeningService:
+    """Holds the current :class:`Snapshot` and swaps in new ones when the lists change."""
+
+    def __init__(
+        self,
+        store: Store,
+        reload_seconds: float = 5.0,
+        builder: Callable[[Store, list[VersionInfo]], Snapshot] = build_snapshot,
+    ) -> None:
+        self.store = store
+        self.reload_seconds = reload_seconds
+        self._builder = builder
+        self._snapshot: Snapshot | None = None
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._build_lock = threading.Lock()
+        self.status = ReloadStatus()
+
+    # -- reading ----------------------------------------------------------------------------
+    @property
+    def snapshot(self) -> Snapshot:
+        snap = self._snapshot
+        if snap is None:
+            raise RuntimeError("the screening index is not built yet")
+        return snap
+
+    @property
+    def ready(self) -> bool:
+        return self._snapshot is not None
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def start(self, background: bool = True) -> None:
+        """Build the first snapshot now (so the server answers from its first request), then
+        watch the store on a daemon thread."""
+        self.check_now()
+        if background and self.reload_seconds > 0 and self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="listguard-reload", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def wake(self) -> None:
+        """Ask the watcher to check the store now instead of at its next tick."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.reload_seconds)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self.check_now()
+            except Exception:  # the watcher must survive anything; check_now records it
+                log.exception("reload check failed")
+
+    def check_now(self) -> bool:
+        """Compare the store's current versions with the snapshot's; rebuild if they differ.
+
+        Returns whether a new snapshot was swapped in. Serialised: two checks never build the
+        same snapshot twice.
+        """
+        with self._build_lock:
+            self.status.last_check = _now()
+            try:
+                versions = self.store.current_versions()
+            except Exception as exc:
+                self._error(f"reading current versions: {exc}")
+                return False
+            key = version_key(versions)
+            current = self._snapshot
+            if current is not None and current.key == key:
+                return False
+            self.status.building = True
+            self.status.pending_key = key
+            try:
+                snap = self._builder(self.store, versions)
+            except Exception as exc:
+                log.exception("building the screening index failed")
+                self._error(f"building index for versions {list(key)}: {exc}")
+                return False
+            finally:
+                self.status.building = False
+                self.status.pending_key = None
+            self._snapshot = snap  # the swap: one reference assignment
+            self.status.reloads += 1
+            self.status.history.append(
+                {
+                    "at": snap.built_at,
+                    "versions": list(snap.key),
+                    "entities": len(snap.entities),
+                    "seconds": round(snap.build_seconds, 3),
+                }
+            )
+            del self.status.history[:-20]
+            log.info(
+                "screening index ready: %d entities from %d lists in %.2fs",
+                len(snap.entities),
+                len(snap.versions),
+                snap.build_seconds,
+            )
+            return True
+
+    def _error(self, message: str) -> None:
+        self.status.last_error = message
+        self.status.last_error_at = _now()

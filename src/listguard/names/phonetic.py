@@ -1,0 +1,147 @@
+"""Phonetic keys that fold the spelling differences between romanisation systems.
+
+The same name reaches the lists through different romanisation systems (McCune-Reischauer vs
+Revised Romanisation for Korean, BGN vs ISO vs German/French/Polish conventions for Russian,
+several schools for Arabic). The differences are regular, so they are folded by *rules that
+apply to every name*, never by a table of names:
+
+* :func:`fold_key` ("key 1") keeps the syllable structure but folds spelling conventions:
+  digraphs (``kh/h``, ``ph/f``, ``sch/sh``, ``tch/ch``, ``w/v``, ``x/ks``, ``q/k``, ``c/k``),
+  double letters, a final silent ``e``, and *every run of vowels to one vowel*. So
+  ``Mohammed/Muhammad/Mohamad``, ``Jong/Jeong``, ``Hyok/Hyeok/Hek``, ``Song/Seong``,
+  ``Sergei/Sergey``, ``Dmitrii/Dmitriy/Dmitry``, ``Rohani/Rouhani``, ``Poutine/Putin`` share
+  a key, while ``Mahmoud`` (one syllable fewer) does not share Mohammed's.
+* :func:`loose_key` ("key 2") additionally merges voiced/unvoiced pairs and affricates
+  (``g/k``, ``d/t``, ``b/p``, ``v/f``, ``z/s``, ``j/ch``) that Korean RR/MR, German and
+  Slavic spellings swap: ``Kim/Gim``, ``Chong/Jong``, ``Selenskyj/Zelenskyy``.
+* :func:`skeleton` drops vowels and glides entirely. It is what a name written in an abjad
+  (Arabic, Hebrew) can be compared on: ``محمد -> mhmd`` against ``Mohammed``.
+
+Keys are *evidence*, not identity: the comparer gives a key match partial credit and the
+retrieval uses keys to find candidates that edit distance alone would miss.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_VOWELS = frozenset("aeiouy")
+
+# Ordered: longer patterns first. Applied to lower-case ASCII.
+_DIGRAPHS: tuple[tuple[str, str], ...] = (
+    ("tsch", "ch"),
+    ("dzh", "j"),
+    ("sch", "sh"),
+    ("tch", "ch"),
+    ("tsj", "ch"),
+    ("dj", "j"),
+    ("zh", "j"),
+    ("kh", "h"),
+    ("gh", "g"),
+    ("ph", "f"),
+    ("th", "t"),
+    ("ck", "k"),
+    ("cz", "ch"),
+    ("sz", "sh"),
+    ("sj", "sh"),
+    ("ou", "u"),
+    ("w", "v"),
+    ("q", "k"),
+    ("x", "ks"),
+)
+_DIGRAPH_RE = re.compile("|".join(re.escape(a) for a, _ in _DIGRAPHS))
+_DIGRAPH_MAP = dict(_DIGRAPHS)
+
+
+def _digraphs(text: str) -> str:
+    text = _DIGRAPH_RE.sub(lambda m: _DIGRAPH_MAP[m.group(0)], text)
+    # "c" is "k" unless it starts "ch"; before e/i it is "s" in most Latin orthographies.
+    out = []
+    n = len(text)
+    for i, ch in enumerate(text):
+        if ch == "c":
+            nxt = text[i + 1] if i + 1 < n else ""
+            if nxt == "h":
+                out.append("c")
+            elif nxt in ("e", "i", "y"):
+                out.append("s")
+            else:
+                out.append("k")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+@lru_cache(maxsize=200_000)
+def fold_key(token: str) -> str:
+    """Key 1: romanisation-insensitive, syllable-preserving (see the module docstring)."""
+    if not token or not token.isalpha():
+        return token
+    text = _digraphs(token)
+    # a silent final "e" after a consonant (Poutine, Cargille): drop, keep short words intact
+    if len(text) > 4 and text[-1] == "e" and text[-2] not in _VOWELS:
+        text = text[:-1]
+    out: list[str] = []
+    prev = ""
+    for i, ch in enumerate(text):
+        # "j" after a vowel and not before one is a glide (Sergej, Selenskyj): a vowel.
+        if ch == "j" and prev in _VOWELS and (i + 1 >= len(text) or text[i + 1] not in _VOWELS):
+            ch = "y"
+        if ch in _VOWELS:
+            # initial y before a vowel is a consonant glide (Yevgeny); elsewhere a vowel
+            if ch == "y" and i == 0 and len(text) > 1 and text[1] in _VOWELS:
+                out.append("y")
+                prev = "y"
+                continue
+            if prev == "a" and out and out[-1] == "a":
+                continue
+            out.append("a")
+            prev = "a"
+            continue
+        if ch == prev:
+            continue
+        out.append(ch)
+        prev = ch
+    return "".join(out)
+
+
+_LOOSE = str.maketrans({"g": "k", "d": "t", "b": "p", "v": "f", "z": "s", "j": "c"})
+
+
+@lru_cache(maxsize=200_000)
+def loose_key(token: str) -> str:
+    """Key 2: :func:`fold_key` with voicing and affricates merged (``Kim/Gim``, ``Chong/Jong``)."""
+    key = fold_key(token)
+    if not key.isalpha():
+        return key
+    key = key.replace("ch", "c").replace("sh", "s").translate(_LOOSE)
+    out: list[str] = []
+    for ch in key:
+        if out and out[-1] == ch:
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+@lru_cache(maxsize=200_000)
+def skeleton(token: str) -> str:
+    """Consonants only (vowels and the glides ``w``/``y`` dropped), loose-folded.
+
+    The form an abjad spelling can be compared on: ``mhmd`` (محمد) and ``Mohammed`` both
+    give ``mhmt``; ``ly`` (علي) and ``Ali`` both give ``l``. ``w`` and ``y`` go because
+    abjads write the long vowels u/o and i/e with them (``bwtyn`` is Putin).
+    """
+    if not token or not token.isalpha():
+        return token
+    text = _digraphs(_SKELETON_DROP.sub("", token))
+    text = text.replace("ch", "c").replace("sh", "s").translate(_LOOSE)
+    out: list[str] = []
+    for ch in text:
+        if out and out[-1] == ch:
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+_SKELETON_DROP = re.compile("[aeiouwy]")
