@@ -95,7 +95,7 @@ def test_show_and_export(loaded_home: Path, monkeypatch: pytest.MonkeyPatch, tmp
     monkeypatch.setenv("LISTGUARD_HOME", str(loaded_home))
     shown = json.loads(invoke("show", "us_ofac_sdn:24979", "--json").stdout)
     assert shown["properties"]["birthDate"] == ["1970-02-05"]
-    assert [h["seq"] for h in shown["history"]] == [2]
+    assert [h["seq"] for h in shown["history"]] == [1, 2]  # listed in 2021 and still in 2024
     out = tmp_path / "un.ftm.json"
     result = invoke("export", "--format", "ftm", "--dataset", "un_sc_sanctions", "-o", str(out))
     assert result.exit_code == 0

@@ -51,7 +51,7 @@ def _store():  # type: ignore[no-untyped-def]
 
 
 def fail(message: str, code: int = 1) -> "typer.Exit":
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -179,9 +179,9 @@ def load(
             table.add_row(r.dataset, str(r.version.seq), f"{r.version.entity_count:,}", r.version.published_at or "", f"{o.seconds:.2f}", notes)
         console.print(table)
         for path in unknown:
-            err.print(f"[yellow]skipped[/] {path}: not a known list format")
+            err.print(f"[yellow]skipped[/] {path}: not a known list format", soft_wrap=True)
         for o in failed:
-            err.print(f"[bold red]error:[/] {o.error}", highlight=False)
+            err.print(f"[bold red]error:[/] {o.error}", highlight=False, soft_wrap=True)
     if failed:
         raise typer.Exit(1)
     _after_load(outcomes)

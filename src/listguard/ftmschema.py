@@ -39,6 +39,12 @@ FALLBACKS: dict[str, str] = {
 }
 
 
+#: Top-level key of an exported FtM party carrying its listguard id (FtM ids cannot contain the
+#: ``_`` and ``:`` of ``au_dfat_sanctions:3``; see :func:`listguard.export.ftm_id`). The FtM
+#: reader restores the listguard id from it, so an export re-imports with the same ids.
+LISTGUARD_ID_KEY = "listguard_id"
+
+
 @lru_cache(maxsize=None)
 def schema_props(schema: str) -> frozenset[str]:
     """The property names an FtM schema (and its parents) defines; empty for unknown schemata."""

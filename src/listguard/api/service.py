@@ -156,6 +156,8 @@ class ScreeningService:
         self._thread: threading.Thread | None = None
         self._build_lock = threading.Lock()
         self.status = ReloadStatus()
+        #: Called (on a daemon thread) with each new snapshot, e.g. to warm caches.
+        self.listeners: list[Callable[[Snapshot], None]] = []
 
     # -- reading ----------------------------------------------------------------------------
     @property
@@ -239,6 +241,8 @@ class ScreeningService:
                 }
             )
             del self.status.history[:-20]
+            for listener in self.listeners:
+                threading.Thread(target=_safe_call, args=(listener, snap), daemon=True).start()
             log.info(
                 "screening index ready: %d entities from %d lists in %.2fs",
                 len(snap.entities),
@@ -250,3 +254,10 @@ class ScreeningService:
     def _error(self, message: str) -> None:
         self.status.last_error = message
         self.status.last_error_at = _now()
+
+
+def _safe_call(fn: Callable[[Snapshot], None], snap: Snapshot) -> None:
+    try:
+        fn(snap)
+    except Exception:  # a cache warmer failing must not disturb serving
+        log.exception("snapshot listener failed")

@@ -177,7 +177,7 @@ def load_lists(shared: Path | None = None, log=None) -> LoadedLists:
         rel = str(path.relative_to(shared / "lists"))
         t0 = time.perf_counter()
         try:
-            result = sources.parse(path)
+            result = _parse(sources, path)
         except Exception as exc:  # any parser failure: report, carry on
             out.failed.append((rel, f"{type(exc).__name__}: {exc}"[:300]))
             if log:
@@ -189,6 +189,30 @@ def load_lists(shared: Path | None = None, log=None) -> LoadedLists:
         if log:
             log(f"[lists] {rel}: {len(result.entities):,} entities ({result.dataset}, {dt:.1f}s)")
     return out
+
+
+def _parse(sources, path: Path):
+    """``sources.parse``, but a parser module that is missing or broken only fails its own
+    format (``sources.detect`` imports every module and would fail them all)."""
+    import importlib
+
+    try:
+        return sources.parse(path)
+    except ImportError:
+        pass
+    broken = []
+    for name in getattr(sources, "SOURCE_MODULES", ()):
+        try:
+            module = importlib.import_module(name)
+        except Exception as exc:
+            broken.append(f"{name} ({type(exc).__name__})")
+            continue
+        try:
+            if module.detect(path):
+                return module.parse(path)
+        except ImportError as exc:
+            broken.append(f"{name} ({type(exc).__name__}: {exc})")
+    raise RuntimeError("no working parser detected this file; unavailable: " + ", ".join(broken))
 
 
 def strong_names(entity: Entity) -> list[str]:

@@ -40,14 +40,14 @@ def pairs_table(result: dict[str, Any]) -> Table:
         f"{PAIRS_F1_TARGET} overall.",
         show_lines=False,
     )
-    table.add_column("by")
-    table.add_column("group", overflow="fold", max_width=28)
-    table.add_column("n (+)", justify="right")
+    table.add_column("by", no_wrap=True)
+    table.add_column("group", overflow="fold", max_width=24)
+    table.add_column("n (+)", justify="right", no_wrap=True)
     for s in systems:
         info = result["systems"][s]
         thr = f" @{info['threshold']:.2f}" if info.get("available") else ""
-        table.add_column(f"{s}{thr}\nP / R / F1", justify="right")
-        table.add_column(f"{s}\nbest F1 @thr", justify="right")
+        table.add_column(f"{s}{thr}\nP / R / F1", justify="right", no_wrap=True)
+        table.add_column(f"{s}\nbest F1@thr", justify="right", no_wrap=True)
     hidden = 0
     last_kind = None
     for group in result["groups"]:
@@ -68,7 +68,7 @@ def pairs_table(result: dict[str, Any]) -> Table:
             if s == "listguard" and group["kind"] == "overall":
                 style = "green" if d["f1"] >= PAIRS_F1_TARGET else "red"
             f1 = f"[{style}]{d['f1']:.3f}[/]" if style else f"{d['f1']:.3f}"
-            row += [f"{d['precision']:.3f} / {d['recall']:.3f} / {f1}", f"{b['f1']:.3f} @{b['threshold']:.2f}"]
+            row += [f"{d['precision']:.2f} / {d['recall']:.2f} / {f1}", f"{b['f1']:.3f} @{b['threshold']:.2f}"]
         table.add_row(*row)
     if hidden:
         table.caption += f" {hidden} categories with n < {MIN_CATEGORY_ROWS} not shown (see --json)."

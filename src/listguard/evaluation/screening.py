@@ -215,9 +215,9 @@ def extension_sets(
 
 
 class Runner:
-    def __init__(self, log: Callable[[str], None]) -> None:
-        self.m = matching()
-        self.Index = index_cls()
+    def __init__(self, log: Callable[[str], None], m: Any = None, Index: Any = None) -> None:
+        self.m = m if m is not None else matching()
+        self.Index = Index if Index is not None else index_cls()
         self.log = log
         self.builds: dict[str, dict[str, Any]] = {}
 
@@ -246,27 +246,41 @@ def evaluate_screening(
     shared: Path | None = None,
     log: Callable[[str], None] = lambda m: None,
     sets: Iterable[str] | None = None,
+    runner: "Runner | None" = None,
+    entities: list[Entity] | None = None,
+    sizes: dict[str, int] | None = None,
 ) -> dict[str, Any]:
+    """Run the screening sets. ``runner``/``entities``/``sizes`` are for tests (a stand-in
+    matcher, a handful of entries, small samples); by default the real matcher screens the
+    real lists at the sizes above."""
     shared = shared_data_dir(shared)
     eval_dir = shared / "eval"
     wanted = set(sets) if sets else {"latin_variants", "original_script", "wikidata_ko", "watchman", "putin", "non_listed"}
-    result: dict[str, Any] = {"set": "screening", "limit": LIMIT, "seed": SEED, "groups": []}
+    size = {
+        "per_kind": VARIANTS_PER_KIND,
+        "korean": KOREAN_SAMPLE,
+        "people": NON_LISTED_PEOPLE,
+        "companies": NON_LISTED_COMPANIES,
+        **(sizes or {}),
+    }
+    result: dict[str, Any] = {"set": "screening", "limit": LIMIT, "seed": SEED, "groups": [], "sizes": size}
     try:
-        runner = Runner(log)
+        runner = runner or Runner(log)
         result["threshold"] = float(runner.m.DEFAULT_THRESHOLD)
     except MatcherUnavailable as exc:
         log(f"[screening] *** {OURS} NOT MEASURED: {exc}")
         result["error"] = str(exc)
         return result
 
-    lists = load_lists(shared, log=log)
-    result["lists"] = {
-        "loaded": [{"path": p, "dataset": d, "entities": n, "seconds": round(s, 2)} for p, d, n, s in lists.loaded],
-        "failed": [{"path": p, "error": e} for p, e in lists.failed],
-    }
-    if lists.failed:
-        log(f"[screening] *** {len(lists.failed)} list(s) NOT LOADED: " + ", ".join(p for p, _ in lists.failed))
-    entities = lists.entities
+    if entities is None:
+        lists = load_lists(shared, log=log)
+        result["lists"] = {
+            "loaded": [{"path": p, "dataset": d, "entities": n, "seconds": round(s, 2)} for p, d, n, s in lists.loaded],
+            "failed": [{"path": p, "error": e} for p, e in lists.failed],
+        }
+        if lists.failed:
+            log(f"[screening] *** {len(lists.failed)} list(s) NOT LOADED: " + ", ".join(p for p, _ in lists.failed))
+        entities = lists.entities
     if not entities:
         result["error"] = "no list could be parsed"
         log("[screening] *** no list parsed: screening sets need the real lists")
@@ -283,13 +297,13 @@ def evaluate_screening(
         log(f"[screening] {set_name}: {len(queries):,} queries in {dt:.1f}s")
 
     if "latin_variants" in wanted:
-        timed("latin_variants", base, latin_variant_queries(entities, keys))
+        timed("latin_variants", base, latin_variant_queries(entities, keys, per_kind=size["per_kind"]))
 
     if "non_listed" in wanted:
         from listguard.evaluation.synthetic import FakerUnavailable, generate_names
 
         try:
-            names, stats = generate_names(NON_LISTED_PEOPLE, NON_LISTED_COMPANIES, SEED, keys)
+            names, stats = generate_names(size["people"], size["companies"], SEED, keys)
             result["non_listed_generation"] = stats
             qs = [
                 ScreenQuery("non_listed", n.schema.lower(), n.name, n.schema, set(), {"locale": n.locale})
@@ -302,7 +316,7 @@ def evaluate_screening(
 
     ext_sets = wanted & {"wikidata_ko", "watchman", "putin"}
     if ext_sets:
-        added, specs = extension_sets(eval_dir)
+        added, specs = extension_sets(eval_dir, sample=size["korean"])
         ext_entities = entities + added
         ext_keys = NameKeyIndex(ext_entities)
         by_id = {e.id: e for e in added}

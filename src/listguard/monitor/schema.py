@@ -226,3 +226,12 @@ def ensure_schema(engine: Engine) -> None:
     metadata.create_all(engine)
     audit.ensure_schema(engine)
     _ready.add(engine)
+
+
+def row_dict(row: object) -> dict[str, object]:
+    """A result row as a plain ``dict[str, ...]``.
+
+    Column names are SQLAlchemy ``quoted_name`` objects (a ``str`` subclass), which orjson
+    refuses as dict keys; every row that becomes JSON goes through here.
+    """
+    return {str(k): v for k, v in row._mapping.items()}  # type: ignore[attr-defined]

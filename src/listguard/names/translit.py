@@ -249,8 +249,14 @@ def romanise(token: str) -> tuple[tuple[str, ...], int]:
     if cls == HANGUL:
         return tuple(s for s in _hangul_syllables(token) if s), HANGUL
     if cls == HAN:
-        text = _icu(_HAN_ASCII)(token)
-        return tuple(_ascii_letters(text).split()), HAN
+        # one piece per character, so that the comparer can tell two characters that read
+        # alike (石/市, both "shi") from one character
+        pieces = []
+        for ch in token:
+            piece = _ascii_letters(_icu(_HAN_ASCII)(ch)).replace(" ", "")
+            if piece:
+                pieces.append(piece)
+        return tuple(pieces), HAN
     if "Khmer" in text_scripts(token):
         word = _khmer(token)
         return ((word,) if word else ()), OTHER

@@ -87,22 +87,23 @@ def clean_name(value: str | None) -> str | None:
 
 
 @lru_cache(maxsize=4096)
-def country_code(value: str | None) -> str | None:
+def country_code(value: str | None, exact: bool = False) -> str | None:
     """FtM country code (ISO 3166-1 alpha-2, lower case; FtM's few historic codes such as
     ``suhh`` for the Soviet Union) for a country name or code, or ``None``.
 
     Same answers as FtM's ``registry.country.clean`` (rigour's territory lookup), but fast on
     a cold start: rigour builds its name index by transliterating ~29,000 names (~2 s, more
     than parsing a whole list), so exact Latin-script names are looked up in a small index of
-    our own first and only the rest goes to rigour.
+    our own first and only the rest goes to rigour. ``exact=True`` skips rigour: for probing
+    free text ("Libya 428720") where a miss is the normal answer and must stay cheap.
     """
     text = clean(value)
     if text is None or text.lower() in _NO_COUNTRY:
         return None
+    if len(text) > 3 and (code := _fast_names().get(_name_key(text))) is not None:
+        return code
     territory = lookup_by_identifier(text) if len(text) <= 3 else None
-    if territory is None:
-        territory = _fast_names().get(_name_key(text))
-    if territory is None:
+    if territory is None and not exact:
         territory = lookup_territory(text)
     return territory.ftm_country if territory is not None else None
 
@@ -113,37 +114,37 @@ _DROP = str.maketrans("", "", ".()[],;:_-/\u02bb'\u2019")
 def _name_key(name: str) -> str:
     """Accent-, case- and punctuation-insensitive key, like rigour's but without its
     transliteration (callers only index and look up Latin-script names here)."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    folded = stripped.casefold().translate(_DROP)
-    return " ".join("".join(c if c.isalnum() else " " for c in folded).split())
+    if not name.isascii():
+        decomposed = unicodedata.normalize("NFKD", name)
+        name = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_NON_WORD.sub(" ", name.casefold().translate(_DROP)).split())
+
+
+_NON_WORD = re.compile(r"\W+")
 
 
 @cache
-def _fast_names() -> dict[str, Any]:
-    """Strong, then weak, Latin-script names of every territory -> Territory."""
+def _fast_names() -> dict[str, str]:
+    """Strong, then weak, Latin-script names of every FtM country -> its code, from one pass
+    over rigour's territory data (subdivisions and other scripts are left to rigour)."""
     try:
         from rigour._core import territories_jsonl
         from rigour.data import iter_jsonl_text
-        from rigour.territories.territory import get_index
     except ImportError:  # pragma: no cover - rigour internals moved: use the slow path only
         return {}
-    index = get_index()
-    strong: dict[str, Any] = {}
-    weak: dict[str, Any] = {}
+    strong: dict[str, str] = {}
+    weak: dict[str, str] = {}
     for data in iter_jsonl_text(territories_jsonl()):
-        territory = index.get(data["code"])
-        if territory is None:  # pragma: no cover
+        if not data.get("is_ftm"):
             continue
-        for names, bucket in (
-            ([*data.get("names_strong", []), territory.name, territory.full_name], strong),
-            (data.get("names_weak", []), weak),
-        ):
+        code = str(data["code"])
+        strong_names = [*data.get("names_strong", []), data["name"], data.get("full_name", data["name"])]
+        for names, bucket in ((strong_names, strong), (data.get("names_weak", []), weak)):
             for name in names:
                 if name.isascii() or _is_latin(name):
-                    bucket.setdefault(_name_key(name), territory)
-    for key, territory in weak.items():
-        strong.setdefault(key, territory)
+                    bucket.setdefault(_name_key(name), code)
+    for key, code in weak.items():
+        strong.setdefault(key, code)
     return strong
 
 

@@ -33,13 +33,18 @@ import datetime as _dt
 import re
 import time
 import zipfile
+import zlib
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
+
+from lxml import etree
 
 from listguard.ftmschema import put, put_identifier
 from listguard.model import Entity
 from listguard.sources.base import ParseResult, SourceError, check_file, peek
 from listguard.sources.freetext import country_code, find_dates, is_na, parse_dates, split_countries
+from listguard.sources.xlsxreader import XlsxError, read_first_sheet
 
 DATASET = "au_dfat_sanctions"
 TITLE = "Australia DFAT Consolidated List"
@@ -79,6 +84,7 @@ NAME_TYPES = {
     "previously listed as": "previousName",
 }
 
+_LIST_MARKER = re.compile(r"(?:^|\s)[a-z]\)\s")
 _REF_RE = re.compile(r"^\s*(\d+)\s*([a-z]*\d*)\s*$", re.IGNORECASE)
 _HTML_RE = re.compile(rb"^\s*(?:<!doctype\s+html|<html|<head|<body|<\?xml[^>]*>\s*<html)", re.I)
 _DOCTYPE_RE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
@@ -115,7 +121,7 @@ def detect(path: Path) -> bool:
                         b"Listing Information" in text and b"Name Type" in text
                     ):
                         return True
-    except (zipfile.BadZipFile, OSError, KeyError, EOFError):
+    except (zipfile.BadZipFile, OSError, KeyError, EOFError, zlib.error):
         return bool(named)
     return False
 
@@ -163,32 +169,26 @@ def _check_xlsx(path: Path) -> None:
     except zipfile.BadZipFile as exc:
         raise SourceError(path, f"the xlsx (zip) is corrupt or truncated ({exc}). "
                           "Download the file again") from exc
-    except (EOFError, zipfile.LargeZipFile, OSError) as exc:
-        raise SourceError(path, f"the xlsx (zip) cannot be read ({exc}). "
+    except (EOFError, zipfile.LargeZipFile, OSError, zlib.error) as exc:
+        raise SourceError(path, f"the xlsx (zip) is corrupt and cannot be read ({exc}). "
                           "Download the file again") from exc
 
 
-def _rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
+def _rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
     """(sheet row number, cell values) of the first worksheet, read streaming."""
-    import openpyxl  # imported here: only this parser needs it
-
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for broken workbooks
-        raise SourceError(path, f"the xlsx cannot be opened as a workbook "
-                          f"({type(exc).__name__}: {exc}). Download the file again") from exc
-    try:
-        ws = wb.worksheets[0]
-        try:
-            for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
-                yield number, row
-        except SourceError:
-            raise
-        except Exception as exc:
-            raise SourceError(path, f"the worksheet cannot be read ({type(exc).__name__}: {exc}). "
-                              "Download the file again") from exc
-    finally:
-        wb.close()
+        yield from read_first_sheet(path)
+    except XlsxError as exc:
+        raise SourceError(path, f"the xlsx is not a readable workbook: {exc}. "
+                          "Download the file again") from exc
+    except etree.XMLSyntaxError as exc:
+        line = exc.position[0] if exc.position else 0
+        raise SourceError(path, f"the spreadsheet XML is malformed ({exc.msg}); the file is "
+                          "probably truncated or edited. Download it again",
+                          f"XML line {line}") from exc
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+        raise SourceError(path, f"the xlsx (zip) is corrupt and cannot be read ({exc}). "
+                          "Download the file again") from exc
 
 
 # -- parsing --------------------------------------------------------------------------------------
@@ -230,8 +230,11 @@ def _listing_date(value: Any) -> str | None:
     if isinstance(value, (_dt.datetime, _dt.date)):
         return _dates_of(value)[0]
     text = _text(value)
-    if not text:
-        return None
+    return _listing_date_text(text) if text else None
+
+
+@lru_cache(maxsize=4096)
+def _listing_date_text(text: str) -> str | None:
     for values, start, _ in find_dates(text):
         if len(values) == 1 and len(values[0]) >= 7:
             context = text[max(0, start - 120) : start].lower()
@@ -282,6 +285,9 @@ def _find_country(before_label: str, between: str, after: str) -> str | None:
     words = re.sub(r"[^\w'’ -]", " ", before_label).split()[-4:]
     for n in range(len(words), 0, -1):
         if code := country_code(" ".join(words[-n:])):
+            return code
+    for word in reversed(words):  # "Russian foreign travel passport", "German national ID"
+        if word[:1].isupper() and (code := country_code(word)):
             return code
     return None
 
@@ -371,11 +377,14 @@ def parse(path: Path) -> ParseResult:
     for number in sorted(groups):
         result.entities.append(_entity(path, number, groups[number], result))
     result.stats["listings"] = len(result.entities)
+    for entity in result.entities:
+        for ident in entity.identifiers:
+            result.count(f"identifiers:{ident.type}")
     result.stats["parse_ms"] = int((time.perf_counter() - started) * 1000)
     return result
 
 
-def _header(path: Path, rows: Iterator[tuple[int, tuple[Any, ...]]]
+def _header(path: Path, rows: Iterator[tuple[int, list[Any]]]
             ) -> list[tuple[str, int, str]]:
     """Find the header row (within the first 10) and map its columns to our keys."""
     for row_number, cells in rows:
@@ -468,10 +477,12 @@ def _entity(path: Path, number: int,
         address = _text(values.get("address"))
         if address and not is_na(address):
             entity.add("address", address)
-            tail = re.split(r"[,\n]", address)[-1]
-            code = country_code(tail)
-            if code:
-                entity.add("country", code)
+            # "a) Turkey (possible location) b) Moscovskiy ..., Russian Federation": the
+            # country is the last comma part of each listed address
+            for part in _LIST_MARKER.split(address):
+                code = country_code(re.split(r"[,\n]", part)[-1]) if part.strip() else None
+                if code:
+                    entity.add("country", code)
         info = _text(values.get("info"))
         if info and not is_na(info) and info not in infos:
             infos.append(info)
@@ -493,11 +504,32 @@ def _entity(path: Path, number: int,
     for info in infos:
         entity.add("notes", info)
         for prop, value, country, label in extract_identifiers(info):
-            if put_identifier(entity, prop, value, country, label, result):
-                result.count(f"identifiers:{prop}")
+            put_identifier(entity, prop, value, country, label, result)
         if entity.schema == "Person":
             for m in _GENDER_RE.finditer(info):
                 entity.add("gender", m.group(1).lower())
 
-    entity.record = {"reference": str(number), "rows": [raw for _, _, raw in rows]}
+    entity.record = {"reference": str(number), "rows": _compact_rows([raw for _, _, raw in rows])}
     return entity
+
+
+def _compact_rows(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The listing's rows as written, without the cells an alias row repeats from the first row.
+
+    DFAT copies every column of a listing onto each alias row, so the full rows would store the
+    same "Additional Information" paragraphs three to thirty times. The first row is kept whole;
+    each further row keeps its Reference, name cells and every cell that differs from the first
+    row (a cell the first row has but this row leaves empty is kept as ""). Nothing is lost:
+    a full row is the first row updated with the compact one.
+    """
+    if not rows:
+        return rows
+    first = rows[0]
+    out = [first]
+    for row in rows[1:]:
+        compact = {k: v for k, v in row.items() if first.get(k) != v}
+        for key in first:
+            if key not in row:
+                compact[key] = ""
+        out.append(compact)
+    return out

@@ -114,7 +114,7 @@ def parse(path: Path) -> ParseResult:
 
 
 def _children(el: etree._Element, tag: str) -> list[etree._Element]:
-    return el.findall(f"{_NS}{tag}")
+    return list(el.findall(f"{_NS}{tag}"))
 
 
 def _attr(el: etree._Element, name: str) -> str | None:
@@ -186,8 +186,8 @@ def _parse_entity(el: etree._Element, result: ParseResult) -> Entity | None:
 def _parse_names(entity: Entity, el: etree._Element, is_person: bool) -> None:
     """First strong alias -> name; other strong -> alias; ``strong="false"`` -> weakAlias.
 
-    Name parts, gender, titles and functions are collected from every alias: the EU repeats
-    them per language version of the name.
+    Name parts, gender, titles and functions are collected from every strong alias: the EU
+    repeats them per language version of the name (weak aliases are nicknames, not parts).
     """
     for alias in _children(el, "nameAlias"):
         whole = clean_name(alias.get("wholeName"))
@@ -202,7 +202,7 @@ def _parse_names(entity: Entity, el: etree._Element, is_person: bool) -> None:
                 entity.add("name", whole)
             else:
                 entity.add("alias", whole)
-        if is_person:
+        if is_person and strong:
             entity.add("firstName", parts[0])
             entity.add("middleName", parts[1])
             entity.add("lastName", parts[2])

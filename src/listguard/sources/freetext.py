@@ -125,12 +125,18 @@ def find_dates(text: str) -> list[tuple[list[str], int, int]]:
 
 def parse_dates(text: str) -> list[str]:
     """All dates in a free-text date field, as unique ISO 8601 (prefix) strings, in order."""
+    return list(_parse_dates(text))
+
+
+@lru_cache(maxsize=8192)
+def _parse_dates(text: str) -> tuple[str, ...]:
+    # cached: list rows repeat the same date text for every alias of a listing
     out: list[str] = []
     for values, _, _ in find_dates(text):
         for value in values:
             if value not in out:
                 out.append(value)
-    return out
+    return tuple(out)
 
 
 def is_na(value: object) -> bool:
@@ -229,11 +235,17 @@ def split_countries(text: str) -> tuple[list[str], list[str]]:
     "and" or commas ("Trinidad and Tobago", "Korea, North") survive; then list markers
     ("a) ... b) ..."), separators and "and"/"or" split it.
     """
+    codes, unmapped = _split_countries(text)
+    return list(codes), list(unmapped)
+
+
+@lru_cache(maxsize=4096)
+def _split_countries(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if is_na(text):
-        return [], []
+        return (), ()
     whole = country_code(text)
     if whole:
-        return [whole], []
+        return (whole,), ()
     codes: list[str] = []
     unmapped: list[str] = []
     text = _PAREN.sub(" ", text)
@@ -247,7 +259,7 @@ def split_countries(text: str) -> tuple[list[str], list[str]]:
                 codes.append(code)
         else:
             unmapped.append(part)
-    return codes, unmapped
+    return tuple(codes), tuple(unmapped)
 
 
 def _split_keeping_names(text: str) -> list[str]:

@@ -3,14 +3,14 @@
 
 OFAC publishes each list as four header-less CSV files joined on ``ent_num``:
 
-=====================  ======================  ==================================================
-SDN                    consolidated            content
-=====================  ======================  ==================================================
-``sdn.csv``            ``cons_prim.csv``       one row per entry, 12 columns (:data:`PRIMARY_COLUMNS`)
-``alt.csv``            ``cons_alt.csv``        aliases: aka / fka / nka (:data:`ALT_COLUMNS`)
-``add.csv``            ``cons_add.csv``        addresses (:data:`ADD_COLUMNS`)
-``sdn_comments.csv``   ``cons_comments.csv``   the rest of Remarks longer than 1,000 characters
-=====================  ======================  ==================================================
+====================  =====================  ===============================================
+SDN                   consolidated           content
+====================  =====================  ===============================================
+``sdn.csv``           ``cons_prim.csv``      one row per entry (:data:`PRIMARY_COLUMNS`)
+``alt.csv``           ``cons_alt.csv``       aliases: aka / fka / nka (:data:`ALT_COLUMNS`)
+``add.csv``           ``cons_add.csv``       addresses (:data:`ADD_COLUMNS`)
+``sdn_comments.csv``  ``cons_comments.csv``  Remarks past their first 1,000 characters
+====================  =====================  ===============================================
 
 The files are cp1252 text with CRLF line ends, no header row, an MS-DOS end-of-file byte (0x1A)
 and ``-0-`` (with a trailing space) for an empty field. Much of what a screener needs (dates and
@@ -46,6 +46,12 @@ Choices this module makes, and why:
   "Brigadier General") and to ``position`` otherwise ("Member of the State Duma ..."): FtM's
   ``title`` is a name part, and a job description there would pollute name matching.
 * ``published_at`` stays ``None``: the legacy CSV does not state a publication date.
+
+Each entity's ``record`` holds the source as written: ``primary`` (the primary row by OFAC
+column name, empty fields left out), ``aliases`` and ``addresses`` (their rows), ``comments``
+(comment rows, if any), ``remarks`` (the full Remarks, continued by the comments) and what the
+parse could not put into properties without losing detail: ``dob_raw`` (approximate dates as
+written), ``unknown_countries``, ``organization_type``, ``target_type``.
 """
 
 from __future__ import annotations
@@ -54,7 +60,7 @@ import csv
 import gc
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -220,13 +226,23 @@ def _resolve(path: Path) -> tuple[Layout, Path, Path]:
 # ---------------------------------------------------------------------------------------------
 
 
+def _looks_utf16(head: bytes) -> bool:
+    """ASCII text in UTF-16 without a byte-order mark: every other byte is NUL."""
+    if len(head) < 8:
+        return False
+    for zeros in (head[1::2], head[0::2]):
+        if zeros.count(0) >= 0.9 * len(zeros):
+            return True
+    return False
+
+
 def _decode(path: Path, data: bytes) -> str:
     """The file as text, refusing what is not an OFAC CSV before the CSV reader sees it.
 
     UTF-8 is tried first (plain ASCII, which the real files are, is valid UTF-8; a re-saved
     file with accents may be UTF-8), then cp1252, the encoding OFAC writes.
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:200].count(b"\x00") > 4:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data[:400]):
         raise SourceError(
             path,
             "file is UTF-16 (or UTF-32) text, not OFAC's cp1252 CSV; it was probably re-saved "
@@ -256,6 +272,9 @@ def _decode(path: Path, data: bytes) -> str:
         ) from None
 
 
+#: OFAC's MS-DOS end-of-file byte, with any line ends around it (some copies add one after it).
+_EOF = re.compile(r"[\r\n]*\x1a[\x1a\r\n]*\Z")
+
 #: How OFAC writes an empty field (``-0-`` plus a space), and variants of it.
 _EMPTY = frozenset({"-0- ", "-0-", " -0- ", " -0-", "", " "})
 
@@ -272,11 +291,21 @@ def read_rows(
     with open(path, "rb") as fh:
         data = fh.read()
     text = _decode(path, data)
-    if not text.endswith("\x1a"):
+    if text.lstrip()[:1] == "<":
+        raise SourceError(
+            path,
+            "file is an HTML or XML page, not OFAC's CSV (a failed download or an error page?); "
+            "download it again",
+        )
+    if "\x1a" not in text[-4:]:
         # OFAC ends each file with an MS-DOS EOF byte; without it the file may have been cut at
         # a row boundary (undetectable otherwise). Real copies exist without it, so only warn.
         result.count("files_without_eof_marker")
-    text = text.rstrip("\x1a")
+        result.warn(
+            f"{path.name} lacks OFAC's end-of-file byte (0x1A); if entries seem missing, "
+            "download it again"
+        )
+    text = _EOF.sub("\r\n", text)
     expected = len(columns)
     rows: list[tuple[int, list[str | None]]] = []
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -332,6 +361,12 @@ COUNTRY_PLACEHOLDERS = frozenset(
 #: OFAC spellings the territory names do not cover.
 _COUNTRY_FIXES = {
     "bosnia herzegovina": "ba",
+    "gaza": "ps",
+    "gaza strip": "ps",
+    "north gaza": "ps",
+    "northern gaza": "ps",
+    "west bank": "ps",
+    "northern mali": "ml",
 }
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
@@ -570,10 +605,19 @@ _ID_FALLBACK = ("idNumber", "registrationNumber")
 class Builder:
     """Fills one :class:`Entity`, keeping every property valid for its schema."""
 
-    def __init__(self, entity: Entity, result: ParseResult) -> None:
+    def __init__(
+        self, entity: Entity, result: ParseResult, warned: set[str] | None = None
+    ) -> None:
         self.entity = entity
         self.result = result
         self.props = _schema_props(entity.schema)
+        #: Warnings already given in this parse (one per unknown country name is enough).
+        self.warned = warned if warned is not None else set()
+
+    def warn_once(self, key: str, message: str) -> None:
+        if key not in self.warned:
+            self.warned.add(key)
+            self.result.warn(message)
 
     def put(self, prop: str, value: str | None, label: str | None = None) -> None:
         if not value:
@@ -623,6 +667,7 @@ class Context:
     result: ParseResult
     dataset: str
     names: dict[str, list[str]]
+    warned: set[str] = field(default_factory=set)
 
     def resolve(self, name: str) -> tuple[str | None, str]:
         """``(entity id, name as listed)`` for a unique primary name, else ``(None, name)``.
@@ -642,44 +687,76 @@ class Context:
 
 #: "alt. DOB ...", "Alt. POB: ..." state one more value of the same kind.
 _ALT_PREFIXES = ("alt. ", "Alt. ", "ALT. ", "alt ", "Alt ")
-_QUOTED_NAME = re.compile(r"^([afn])\.k\.a\.,?\s*'(.+)'$", re.IGNORECASE | re.DOTALL)
-_DOB = re.compile(r"^DOB:?\s+(.+)$", re.IGNORECASE)
-_POB = re.compile(r"^POB:?\s+(.+)$", re.IGNORECASE)
-_NATIONALITY = re.compile(r"^(nationality|citizen(?:ship)?)\s*:?\s+(?:(possibly)\s+)?(.+)$", re.I)
-_REG_NATIONALITY = re.compile(r"^Nationality of Registration\s+(.+)$", re.IGNORECASE)
-_GENDER = re.compile(r"^Gender\s+(Male|Female)$", re.IGNORECASE)
-_WALLET = re.compile(r"^Digital Currency Address\s*-\s*([A-Za-z0-9]+)\s+(\S+)$")
-_LINKED = re.compile(r"^Linked To:\s*(.+)$")
-_EMAIL = re.compile(r"^(?:E-?mail)(?:\s+Address)?\s*:?\s*(\S+@\S+)$", re.IGNORECASE)
-_BARE_EMAIL = re.compile(r"^(\S+@\S+\.[A-Za-z]{2,})(?:\s+\(email\))?$", re.IGNORECASE)
-_WEBSITE = re.compile(r"^Website\s*:?\s+(\S+?)\.?(?:\s+(.+))?$", re.IGNORECASE)
-_BARE_URL = re.compile(r"^((?:https?://|www\.)\S+?)\.?(?:\s+\(website\))?$", re.IGNORECASE)
-_PHONE = re.compile(
-    r"^(Phone(?:\s+Number|\s+No\.)?|Telephone(?:\s+Number|\s+No\.)?|Tel\.|"
-    r"Fax(?:\s+Number|\s+No\.)?)\s*:?\s*(.*\d.*)$",
-    re.IGNORECASE,
-)
-_TELEX = re.compile(r"^TELEX\s+(.+)$", re.IGNORECASE)
-_TITLE = re.compile(r"^(?:Title|Position)\s*[:,]?\s+(.+)$", re.IGNORECASE)
-_ORG_DATE = re.compile(r"^Organization Established Date\s+(.+)$", re.IGNORECASE)
-_ORG_TYPE = re.compile(r"^Organization Type\s*:?\s+(.+)$", re.IGNORECASE)
-_TARGET_TYPE = re.compile(r"^Target Type\s*:?\s+(.+)$", re.IGNORECASE)
-_BUILD_DATE = re.compile(r"^(?:Vessel Year of Build|Aircraft Manufacture Date)\s+(.+)$", re.I)
-_MODEL = re.compile(r"^Aircraft Model\s+(.+)$", re.IGNORECASE)
-_OPERATOR = re.compile(r"^Aircraft Operator\s+(.+)$", re.IGNORECASE)
-_VESSEL_FLAG = re.compile(r"^(Other|Former) Vessel Flag\s+(.+)$", re.IGNORECASE)
-_VESSEL_CALLSIGN = re.compile(r"^Other Vessel Call Sign\s+(.+)$", re.IGNORECASE)
-_VESSEL_TYPE = re.compile(r"^Other Vessel Type\s+(.+)$", re.IGNORECASE)
 
 #: Sanctions information OFAC writes into Remarks: kept in ``notes`` as a recognised fragment.
-_SANCTION_INFO = re.compile(
-    r"^(?:Additional Sanctions Information|Secondary sanctions risk|Transactions Prohibited|"
+_SANCTION_INFO = (
+    r"Additional Sanctions Information|Secondary sanctions risk|Transactions Prohibited|"
     r"Executive Order \d+|CAATSA Section|IFCA Determination|PEESA Information|"
     r"Listing Date|Effective Date|Purchase/Sales For Divestment|For more information|"
     r"Equity Ticker|ISIN|Identification Number ISIN|Issuer Name|"
-    r"Aircraft Mode S Transponder Code)\b",
+    r"Aircraft Mode S Transponder Code|TELEX|Chinese Commercial Code|"
+    r"(?:and )?all (?:other )?(?:offices|branches|locations)"
+)
+
+#: One match tells the kind of a fragment by its leading keyword; the kind's own pattern
+#: (:data:`_PATTERNS`) then takes the values out. Most frequent kinds first.
+_KIND = re.compile(
+    r"(?:"
+    r"(?P<dob>DOB\b)"
+    r"|(?P<linked>Linked To:)"
+    r"|(?P<pob>POB\b)"
+    r"|(?P<quoted>[afn]\.k\.a\.)"
+    r"|(?P<regnat>Nationality of Registration\b)"
+    r"|(?P<nat>nationality\b|citizen)"
+    r"|(?P<gender>Gender\b)"
+    rf"|(?P<info>(?:{_SANCTION_INFO})\b)"
+    r"|(?P<wallet>Digital Currency Address\b)"
+    r"|(?P<orgdate>Organization Established Date\b)"
+    r"|(?P<orgtype>Organization Type\b)"
+    r"|(?P<target>Target Type\b)"
+    r"|(?P<email>E-?mail\b)"
+    r"|(?P<website>Website\b)"
+    r"|(?P<url>https?://|www\.)"
+    r"|(?P<phone>Phone\b|Telephone\b|Tel\.|Fax\b)"
+    r"|(?P<build>Vessel Year of Build\b|Aircraft Manufacture Date\b)"
+    r"|(?P<model>Aircraft Model\b)"
+    r"|(?P<operator>Aircraft Operator\b)"
+    r"|(?P<vflag>(?:Other|Former) Vessel Flag\b)"
+    r"|(?P<vcall>Other Vessel Call Sign\b)"
+    r"|(?P<vtype>Other Vessel Type\b)"
+    r"|(?P<title>Title\b|Position\b)"
+    r")",
     re.IGNORECASE,
 )
+_PATTERNS: dict[str, re.Pattern[str]] = {
+    "dob": re.compile(r"^DOB:?\s+(.+)$", re.I),
+    "linked": re.compile(r"^Linked To:\s*(.+)$", re.I),
+    "pob": re.compile(r"^POB:?\s+(.+)$", re.I),
+    "quoted": re.compile(r"^([afn])\.k\.a\.,?\s*'(.+)'$", re.I),
+    "regnat": re.compile(r"^Nationality of Registration:?\s+(.+)$", re.I),
+    "nat": re.compile(r"^(nationality|citizen(?:ship)?)\s*:?\s+(?:possibly\s+)?(.+)$", re.I),
+    "gender": re.compile(r"^Gender:?\s+(Male|Female)$", re.I),
+    "wallet": re.compile(r"^Digital Currency Address\s*-\s*([A-Za-z0-9]+)\s+(\S+)$", re.I),
+    "orgdate": re.compile(r"^Organization Established Date:?\s+(.+)$", re.I),
+    "orgtype": re.compile(r"^Organization Type\s*:?\s+(.+)$", re.I),
+    "target": re.compile(r"^Target Type\s*:?\s+(.+)$", re.I),
+    "email": re.compile(r"^E-?mail(?:\s+Address)?\s*:?\s*(\S+@\S+)$", re.I),
+    "website": re.compile(r"^Website\s*:?\s+(\S+?)\.?(?:\s+(.+))?$", re.I),
+    "url": re.compile(r"^((?:https?://|www\.)\S+?)\.?(?:\s+\(website\))?\.?$", re.I),
+    "phone": re.compile(
+        r"^(Phone(?:\s+Number|\s+No\.)?|Telephone(?:\s+Number|\s+No\.)?|Tel\.|"
+        r"Fax(?:\s+Number|\s+No\.)?)\s*:?\s*(.*\d.*)$",
+        re.I,
+    ),
+    "build": re.compile(r"^(?:Vessel Year of Build|Aircraft Manufacture Date):?\s+(.+)$", re.I),
+    "model": re.compile(r"^Aircraft Model:?\s+(.+)$", re.I),
+    "operator": re.compile(r"^Aircraft Operator:?\s+(.+)$", re.I),
+    "vflag": re.compile(r"^(Other|Former) Vessel Flag:?\s+(.+)$", re.I),
+    "vcall": re.compile(r"^Other Vessel Call Sign:?\s+(.+)$", re.I),
+    "vtype": re.compile(r"^Other Vessel Type:?\s+(.+)$", re.I),
+    "title": re.compile(r"^(?:Title|Position)\s*[:,]?\s+(.+)$", re.I),
+}
+_BARE_EMAIL = re.compile(r"^(\S+@\S+\.[A-Za-z]{2,})(?:\s+\(email\))?\.?$", re.I)
 
 #: Identifier labels -> FtM property. Matched longest first, case-insensitively; an optional
 #: ``#``, ``No.`` or ``:`` may follow the label.
@@ -759,6 +836,7 @@ ID_LABELS: dict[str, str] = {
     "Paraguayan tax identification number": "taxNumber",
     "Romanian Tax Registration": "taxNumber",
     "C.I.F.": "taxNumber",
+    "N.I.F.": "taxNumber",
     "Numero Unico de Identificacao Tributaria (NUIT)": "taxNumber",
     "V.A.T. Number": "vatCode",
     "VAT Number": "vatCode",
@@ -790,6 +868,9 @@ ID_LABELS: dict[str, str] = {
     "Certificate of Incorporation Number": "registrationNumber",
     "Public Registration Number": "registrationNumber",
     "Registered Charity No.": "registrationNumber",
+    "Registration Certificate Number": "registrationNumber",
+    "Russian State Individual Business Registration Number Pattern (OGRNIP)": "registrationNumber",
+    "C.I.N.": "registrationNumber",
     "Business Number": "registrationNumber",
     "Organization Code": "registrationNumber",
     "MSB Registration Number": "registrationNumber",
@@ -816,13 +897,32 @@ ID_LABELS: dict[str, str] = {
     "Previous Aircraft Tail Number": "registrationNumber",
 }
 
-_ID_LABEL = re.compile(
-    r"^(?P<label>"
-    + "|".join(re.escape(label) for label in sorted(ID_LABELS, key=len, reverse=True))
-    + r")(?:\s*(?:#|No\.|:))*(?:\s+|(?=\())(?P<rest>.+)$",
-    re.IGNORECASE,
-)
 _LABEL_BY_LOWER = {label.lower(): prop for label, prop in ID_LABELS.items()}
+
+
+def _first_word(text: str) -> str:
+    return text.split(" ", 1)[0].lower().rstrip(":#,")
+
+
+def _label_pattern(labels: list[str]) -> re.Pattern[str]:
+    return re.compile(
+        r"^(?P<label>"
+        + "|".join(re.escape(label) for label in sorted(labels, key=len, reverse=True))
+        + r")(?:\s*(?:#|No\.|:))*(?:\s+|(?=\())(?P<rest>.+)$",
+        re.IGNORECASE,
+    )
+
+
+def _labels_by_first_word() -> dict[str, re.Pattern[str]]:
+    """One label pattern per first word: a single pattern over all ~140 labels costs ~5 us a
+    fragment, and every fragment no other pattern took is tried against it."""
+    grouped: dict[str, list[str]] = {}
+    for label in ID_LABELS:
+        grouped.setdefault(_first_word(label), []).append(label)
+    return {word: _label_pattern(labels) for word, labels in grouped.items()}
+
+
+_ID_LABELS_BY_WORD = _labels_by_first_word()
 #: Where the number ends and its dates or circumstances begin.
 _ID_QUALIFIER = re.compile(
     r"\s+(?=(?:issued|expires|expired|expire|expiration|issue date|expire date|valid|"
@@ -831,11 +931,11 @@ _ID_QUALIFIER = re.compile(
 )
 _PARENS = re.compile(r"\s*\(([^()]*)\)")
 _SUBLABEL = re.compile(r"^([A-Za-z][A-Za-z.\- ]{0,11}):\s+(.+)$")
-#: Identifiers that legitimately have no digit (SWIFT/BIC codes such as ``TATBIRTH``).
-_NO_DIGIT_OK = {"swiftBic"}
+#: Labels whose values may have no digit (SWIFT/BIC ``TATBIRTH``, tail number ``EP-MMH``).
+_NO_DIGIT_OK = {"swift/bic", "aircraft tail number", "previous aircraft tail number"}
 
 
-def _split_id(prop: str, rest: str) -> tuple[str, str | None, list[str]] | None:
+def _split_id(prop: str, label: str, rest: str) -> tuple[str, str | None, list[str]] | None:
     """``(number, country, notes)`` from the text after an identifier label, or ``None``."""
     notes: list[str] = []
     rest = rest.strip()
@@ -875,7 +975,9 @@ def _split_id(prop: str, rest: str) -> tuple[str, str | None, list[str]] | None:
         if digits:
             number = digits[0]
             notes = [n for n in notes if n != f"({number})"]
-    if not number or (prop not in _NO_DIGIT_OK and not any(c.isdigit() for c in number)):
+    if not number or (
+        label.lower() not in _NO_DIGIT_OK and not any(c.isdigit() for c in number)
+    ):
         return None
     return number, country, notes
 
@@ -886,17 +988,28 @@ def _split_fragments(remarks: str) -> Iterator[str]:
     if text.endswith("."):
         text = text[:-1]
     for fragment in text.split(";"):
-        fragment = " ".join(fragment.split())
+        fragment = fragment.strip()
+        if "  " in fragment:
+            fragment = " ".join(fragment.split())
         if fragment:
             yield fragment
 
 
 def parse_remarks(builder: Builder, remarks: str, ctx: Context) -> None:
     """Map every fragment of a Remarks text onto the entity (see the module docstring)."""
+    title = (builder.entity.record.get("primary") or {}).get("Title")
+    title = " ".join(title.split()).lower() if title else None
     for fragment in _split_fragments(remarks):
-        if not _parse_fragment(builder, fragment, ctx):
-            ctx.result.count("remark_fragments_unparsed")
-            builder.note(fragment)
+        if _parse_fragment(builder, fragment, ctx):
+            continue
+        lowered = fragment.lower()
+        if title and lowered == title:
+            continue  # the Title column again, already in title/position
+        if _is_honorific(lowered):
+            builder.put("title", fragment, "Title")
+            continue
+        ctx.result.count("remark_fragments_unparsed")
+        builder.note(fragment)
 
 
 def _parse_fragment(b: Builder, fragment: str, ctx: Context) -> bool:
@@ -904,116 +1017,171 @@ def _parse_fragment(b: Builder, fragment: str, ctx: Context) -> bool:
     text = fragment
     if text.startswith(_ALT_PREFIXES):
         text = text.split(" ", 1)[1]
-    # Order: most frequent first; specific patterns before the generic identifier labels.
-    if m := _DOB.match(text):
+    kind_match = _KIND.match(text)
+    if kind_match is not None:
+        kind = kind_match.lastgroup
+        assert kind is not None
+        if kind == "info":
+            b.note(fragment)
+            return True
+        match = _PATTERNS[kind].match(text)
+        if match is not None:
+            return _HANDLERS[kind](b, match, fragment, ctx)
+    pattern = _ID_LABELS_BY_WORD.get(_first_word(text))
+    if pattern is not None and (match := pattern.match(text)):
+        return _identifier(b, match)
+    if match := _BARE_EMAIL.match(text):
+        b.put("email", match.group(1).strip(".,"), "Email")
+        return True
+    return False
+
+
+_Handler = Callable[[Builder, "re.Match[str]", str, Context], bool]
+
+
+def _h_dates(prop: str, label: str, raw_key: str | None = None) -> _Handler:
+    def handle(b: Builder, m: re.Match[str], fragment: str, ctx: Context) -> bool:
         parsed = date_values(m.group(1))
         if parsed is None:
             return False
         values, approx = parsed
         for value in values:
-            b.put("birthDate", value, "DOB")
-        if approx:
-            b.record_list("dob_raw", m.group(1))
+            b.put(prop, value, label)
+        if approx and raw_key:
+            b.record_list(raw_key, m.group(1))
         return True
-    if m := _LINKED.match(text):
-        target, name = ctx.resolve(m.group(1).strip())
-        ctx.result.count("links_resolved" if target else "links_unresolved")
-        b.entity.add_link("linked_to", target=target, target_name=name)
+
+    return handle
+
+
+def _h_linked(b: Builder, m: re.Match[str], fragment: str, ctx: Context) -> bool:
+    target, name = ctx.resolve(m.group(1).strip())
+    ctx.result.count("links_resolved" if target else "links_unresolved")
+    b.entity.add_link("linked_to", target=target, target_name=name)
+    return True
+
+
+def _h_quoted(b: Builder, m: re.Match[str], fragment: str, ctx: Context) -> bool:
+    # OFAC's "low quality" a.k.a.s are the quoted ones in Remarks (alt.csv has the strong ones).
+    kind, name = m.group(1).lower(), m.group(2).strip()
+    b.put("previousName" if kind == "f" else "weakAlias", name)
+    return True
+
+
+def _h_country(prop: str, group: int = 1) -> _Handler:
+    def handle(b: Builder, m: re.Match[str], fragment: str, ctx: Context) -> bool:
+        return _country(b, prop, m.group(group), fragment)
+
+    return handle
+
+
+def _h_nationality(b: Builder, m: re.Match[str], fragment: str, ctx: Context) -> bool:
+    prop = "nationality" if m.group(1).lower() == "nationality" else "citizenship"
+    return _country(b, prop, m.group(2), fragment)
+
+
+def _h_registration_country(b: Builder, m: re.Match[str], fragment: str, ctx: Context) -> bool:
+    prop = "flag" if b.entity.schema == "Vessel" else "country"
+    return _country(b, prop, m.group(1), fragment)
+
+
+def _h_vessel_flag(b: Builder, m: re.Match[str], fragment: str, ctx: Context) -> bool:
+    prop = "pastFlags" if m.group(1).lower() == "former" else "flag"
+    return _country(b, prop, m.group(2), fragment)
+
+
+def _h_put(prop: str, label: str, group: int = 1, lower: bool = False) -> _Handler:
+    def handle(b: Builder, m: re.Match[str], fragment: str, ctx: Context) -> bool:
+        value = m.group(group).strip(" .")
+        b.put(prop, value.lower() if lower else value, label)
         return True
-    if m := _POB.match(text):
-        b.put("birthPlace", m.group(1).strip(" ."), "POB")
-        return True
-    if m := _QUOTED_NAME.match(text):
-        kind, name = m.group(1).lower(), m.group(2).strip()
-        b.put("previousName" if kind == "f" else "weakAlias", name)
-        return True
-    if m := _REG_NATIONALITY.match(text):
-        prop = "flag" if b.entity.schema == "Vessel" else "country"
-        return _country(b, prop, m.group(1), fragment)
-    if m := _NATIONALITY.match(text):
-        prop = "nationality" if m.group(1).lower() == "nationality" else "citizenship"
-        return _country(b, prop, m.group(3), fragment)
-    if m := _GENDER.match(text):
-        b.put("gender", m.group(1).lower(), "Gender")
-        return True
-    if _SANCTION_INFO.match(text):
-        b.note(fragment)
-        return True
-    if m := _WALLET.match(text):
-        b.entity.add_wallet(m.group(1), m.group(2))
-        return True
-    if m := _ORG_DATE.match(text):
-        parsed = date_values(m.group(1))
-        if parsed is None:
-            return False
-        for value in parsed[0]:
-            b.put("incorporationDate", value, "Organization Established Date")
-        return True
-    if m := _ORG_TYPE.match(text):
-        b.put("sector", m.group(1), "Organization Type")
-        b.record_list("organization_type", m.group(1))
-        return True
-    if m := _TARGET_TYPE.match(text):
-        b.record_list("target_type", m.group(1))
-        b.note(fragment)
-        return True
-    if m := _EMAIL.match(text) or _BARE_EMAIL.match(text):
-        b.put("email", m.group(1).strip(".,"), "Email")
-        return True
-    if m := _WEBSITE.match(text):
-        b.put("website", m.group(1), "Website")
-        if m.group(2):
-            b.note(m.group(2))
-        return True
-    if m := _BARE_URL.match(text):
-        b.put("website", m.group(1), "Website")
-        return True
-    if m := _PHONE.match(text):
-        b.put("phone", m.group(2).strip(" ."), m.group(1))
-        return True
-    if _TELEX.match(text):
-        b.note(fragment)
-        return True
-    if m := _BUILD_DATE.match(text):
-        parsed = date_values(m.group(1))
-        if parsed is None:
-            return False
-        for value in parsed[0]:
-            b.put("buildDate", value, "Build date")
-        return True
-    if m := _MODEL.match(text):
-        b.put("model", m.group(1), "Aircraft Model")
-        return True
-    if m := _OPERATOR.match(text):
-        target, name = ctx.resolve(m.group(1).strip())
-        b.entity.add_link("operator", target=target, target_name=name)
-        b.put("notes", f"Aircraft Operator {name}")
-        return True
-    if m := _VESSEL_FLAG.match(text):
-        prop = "pastFlags" if m.group(1).lower() == "former" else "flag"
-        return _country(b, prop, m.group(2), fragment)
-    if m := _VESSEL_CALLSIGN.match(text):
-        b.put("callSign", m.group(1), "Call sign")
-        return True
-    if m := _VESSEL_TYPE.match(text):
-        b.put("type", m.group(1), "Vessel type")
-        return True
-    if m := _TITLE.match(text):
-        _title(b, m.group(1))
-        return True
-    if m := _ID_LABEL.match(text):
-        label = m.group("label")
-        prop = _LABEL_BY_LOWER[label.lower()]
-        parsed_id = _split_id(prop, m.group("rest"))
-        if parsed_id is None:
-            return False
-        number, country, notes = parsed_id
-        if prop == "swiftBic":
-            number = number.upper()
-        note = " ".join([label, *notes])
-        b.identifier(prop, number, country, note)
-        return True
-    return False
+
+    return handle
+
+
+def _h_wallet(b: Builder, m: re.Match[str], fragment: str, ctx: Context) -> bool:
+    b.entity.add_wallet(m.group(1), m.group(2))
+    return True
+
+
+def _h_org_type(b: Builder, m: re.Match[str], fragment: str, ctx: Context) -> bool:
+    b.put("sector", m.group(1), "Organization Type")
+    b.record_list("organization_type", m.group(1))
+    return True
+
+
+def _h_target_type(b: Builder, m: re.Match[str], fragment: str, ctx: Context) -> bool:
+    b.record_list("target_type", m.group(1))
+    b.note(fragment)
+    return True
+
+
+def _h_email(b: Builder, m: re.Match[str], fragment: str, ctx: Context) -> bool:
+    b.put("email", m.group(1).strip(".,"), "Email")
+    return True
+
+
+def _h_website(b: Builder, m: re.Match[str], fragment: str, ctx: Context) -> bool:
+    b.put("website", m.group(1), "Website")
+    if m.lastindex and m.lastindex > 1 and m.group(2):
+        b.note(m.group(2))
+    return True
+
+
+def _h_phone(b: Builder, m: re.Match[str], fragment: str, ctx: Context) -> bool:
+    b.put("phone", m.group(2).strip(" ."), m.group(1))
+    return True
+
+
+def _h_operator(b: Builder, m: re.Match[str], fragment: str, ctx: Context) -> bool:
+    target, name = ctx.resolve(m.group(1).strip())
+    b.entity.add_link("operator", target=target, target_name=name)
+    b.note(f"Aircraft Operator {name}")
+    return True
+
+
+def _h_title(b: Builder, m: re.Match[str], fragment: str, ctx: Context) -> bool:
+    _title(b, m.group(1))
+    return True
+
+
+_HANDLERS: dict[str, _Handler] = {
+    "dob": _h_dates("birthDate", "DOB", "dob_raw"),
+    "linked": _h_linked,
+    "pob": _h_put("birthPlace", "POB"),
+    "quoted": _h_quoted,
+    "regnat": _h_registration_country,
+    "nat": _h_nationality,
+    "gender": _h_put("gender", "Gender", lower=True),
+    "wallet": _h_wallet,
+    "orgdate": _h_dates("incorporationDate", "Organization Established Date"),
+    "orgtype": _h_org_type,
+    "target": _h_target_type,
+    "email": _h_email,
+    "website": _h_website,
+    "url": _h_put("website", "Website"),
+    "phone": _h_phone,
+    "build": _h_dates("buildDate", "Build date"),
+    "model": _h_put("model", "Aircraft Model"),
+    "operator": _h_operator,
+    "vflag": _h_vessel_flag,
+    "vcall": _h_put("callSign", "Call sign"),
+    "vtype": _h_put("type", "Vessel type"),
+    "title": _h_title,
+}
+
+
+def _identifier(b: Builder, m: re.Match[str]) -> bool:
+    label = m.group("label")
+    prop = _LABEL_BY_LOWER[label.lower()]
+    parsed = _split_id(prop, label, m.group("rest"))
+    if parsed is None:
+        return False
+    number, country, notes = parsed
+    if prop == "swiftBic":
+        number = number.upper()
+    b.identifier(prop, number, country, " ".join([label, *notes]))
+    return True
 
 
 def _country(b: Builder, prop: str, name: str, fragment: str) -> bool:
@@ -1025,7 +1193,11 @@ def _country(b: Builder, prop: str, name: str, fragment: str) -> bool:
         return True
     if code is None:
         b.result.count("unknown_country_names")
-        b.result.warn(f"{b.entity.id}: unknown country {name!r} in {fragment!r}")
+        b.warn_once(
+            f"country:{name}",
+            f"unknown country name {name!r} (first in {b.entity.id}: {fragment!r}); kept in "
+            "the record",
+        )
         b.record_list("unknown_countries", name)
         return False
     b.put(prop, code, prop)
@@ -1123,10 +1295,6 @@ def _parse(path: Path) -> ParseResult:
         sibling_files[key] = file
         result.files.append(file)
         siblings[key] = read_rows(file, columns, result)
-    if result.stats.get("files_without_eof_marker"):
-        result.warn(
-            "a file lacks OFAC's end-of-file byte (0x1A); if entries seem missing, download again"
-        )
 
     primary: dict[str, tuple[int, list[str | None]]] = {}
     names: dict[str, list[str]] = {}
@@ -1152,15 +1320,15 @@ def _parse(path: Path) -> ParseResult:
 
     ctx = Context(result=result, dataset=layout.dataset, names=names)
     without_address: list[str] = []
-    for ent, (line, row) in primary.items():
+    for ent, (_line, row) in primary.items():
         entity = _entity(layout, ent, row, ctx)
-        builder = Builder(entity, result)
+        builder = Builder(entity, result, ctx.warned)
         _add_aliases(builder, aliases.get(ent, []))
         if "address" in sibling_files:
             if ent not in addresses:
                 without_address.append(ent)
             _add_addresses(builder, addresses.get(ent, []))
-        remarks = _remarks(builder, row[11], comments.get(ent, []), line)
+        remarks = _remarks(builder, row[11], comments.get(ent, []))
         if remarks:
             entity.record["remarks"] = remarks
             parse_remarks(builder, remarks, ctx)
@@ -1187,7 +1355,7 @@ def _entity(layout: Layout, ent: str, row: list[str | None], ctx: Context) -> En
     entity.record["primary"] = {
         col: value for col, value in zip(PRIMARY_COLUMNS, row) if value is not None
     }
-    b = Builder(entity, ctx.result)
+    b = Builder(entity, ctx.result, ctx.warned)
     name = " ".join(row[1].split()) if row[1] else None
     if name:
         b.put("name", name)
@@ -1246,7 +1414,10 @@ def _add_aliases(b: Builder, rows: list[tuple[int, list[str | None]]]) -> None:
             b.put("alias", alt_name)
         else:
             b.result.count("unknown_alias_types")
-            b.result.warn(f"{b.entity.id}: alias type {alt_type!r} unknown; kept as alias")
+            b.warn_once(
+                f"alt_type:{alt_type}",
+                f"{b.entity.id}: alias type {alt_type!r} unknown; kept as alias",
+            )
             b.put("alias", alt_name)
         if alt_remarks:
             b.note(f"{alt_name}: {alt_remarks}")
@@ -1282,7 +1453,7 @@ def _add_addresses(b: Builder, rows: list[tuple[int, list[str | None]]]) -> None
 
 
 def _remarks(
-    b: Builder, remarks: str | None, rows: list[tuple[int, list[str | None]]], line: int
+    b: Builder, remarks: str | None, rows: list[tuple[int, list[str | None]]]
 ) -> str | None:
     """The full Remarks: the column, continued by its comment rows when it was cut."""
     if not rows:

@@ -125,7 +125,9 @@ def parse(path: Path) -> ParseResult:
             result.warn(f"duplicate reference {entity.id} at {sourceline(el)}: kept the first")
             continue
         by_id[entity.id] = entity
-        comments[entity.id] = el.findtext("COMMENTS1") or ""
+        comments[entity.id] = " ".join(
+            [el.findtext("COMMENTS1") or ""] + [v.text or "" for v in el.findall("DESIGNATION/VALUE")]
+        )
         result.entities.append(entity)
 
     _link_references(result, by_id, comments)
@@ -327,11 +329,11 @@ def split_document_number(text: str) -> tuple[str, str | None]:
     country: str | None = None
     body = text.strip()
     while (m := re.search(r"\s*\(([^()]*)\)\s*$", body)) and m.start() > 0:
-        country = country or country_code(m.group(1))
+        country = country or country_code(m.group(1), exact=True)
         body = body[: m.start()]
     if "," in body:
         head, _, tail = body.rpartition(",")
-        if (code := country_code(tail)) is not None and re.search(r"\d", head):
+        if (code := country_code(tail, exact=True)) is not None and re.search(r"\d", head):
             country, body = country or code, head
     tokens = body.split()
     first_digit = next((i for i, t in enumerate(tokens) if re.search(r"\d", t)), None)
@@ -341,7 +343,7 @@ def split_document_number(text: str) -> tuple[str, str | None]:
     while start > 0 and _PREFIX_CODE.match(tokens[start - 1]):
         start -= 1
     label = " ".join(tokens[:start]).strip(" :.,")
-    if label and (code := country_code(label)) is not None and len(label) > 3:
+    if label and (code := country_code(label, exact=True)) is not None and len(label) > 3:
         country = country or code
     return " ".join(tokens[start:]), country
 
@@ -360,7 +362,8 @@ def _parse_comment(entity: Entity, comment: str) -> None:
 
 
 def _link_references(result: ParseResult, by_id: dict[str, Entity], comments: dict[str, str]) -> None:
-    """COMMENTS1 names associated listings by reference number; link them.
+    """COMMENTS1 (and sometimes DESIGNATION) names associated listings by reference number,
+    e.g. "Overall leader of the Allied Democratic Forces (ADF) (CDe.001)"; link them.
 
     A reference that is not on this version of the list (a delisted entry) is kept as a
     link without a target, so the relation is still shown, and counted.

@@ -317,7 +317,7 @@ class Store:
             .order_by(t.versions.c.id)
         )
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+            return [{str(k): v for k, v in r._mapping.items()} for r in conn.execute(query)]
 
     def version_index(self, version_id: int) -> dict[str, tuple[str, str]]:
         """entity id -> (content hash, screening hash) for one version: what a diff compares."""

@@ -1,0 +1,250 @@
+"""Benchmark the HTTP service: requests/s and p50/p99 latency of ``POST /match``.
+
+One query per request, against every list in ../shared/data/lists loaded together, at 1, 8
+and 32 concurrent clients. The server is ``listguard serve`` in its own process(es) on
+127.0.0.1; this process is the client (asyncio, raw HTTP/1.1 keep-alive connections, so the
+client costs as little CPU as possible on a 2-core machine where it shares the cores with the
+server). Prints the figures next to yente's published throughput.
+
+    python bench/bench_api.py                         # loads the lists into a temp store
+    python bench/bench_api.py --home ~/.local/share/listguard --workers 2 --seconds 20
+
+Not a test: it prints numbers. Targets (issue 5): >= 500 requests/s with p99 <= 50 ms at 8
+concurrent clients on this 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_LISTS = Path(os.environ.get("LISTGUARD_SHARED_DATA", ROOT.parent / "shared" / "data")) / "lists"
+
+#: yente's deployment notes: about 4 requests/s per vCPU with its default algorithm and about
+#: 15 with logic-v1.
+YENTE_PER_VCPU = {"yente default algorithm": 4.0, "yente logic-v1": 15.0}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def load_lists(home: Path, lists: Path) -> None:
+    env = {**os.environ, "LISTGUARD_HOME": str(home)}
+    env.pop("LISTGUARD_DATABASE_URL", None)
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "listguard.cli", "load", str(lists), "--json"],
+        env=env, check=True, stdout=subprocess.DEVNULL,
+    )
+    print(f"loaded {lists} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+
+
+def make_queries(home: Path, n: int, seed: int = 7) -> list[bytes]:
+    """Request bodies: names from the loaded lists (as typed by a customer: reordered, lower
+    case, a letter dropped) mixed with made-up names that are on no list, as onboarding
+    traffic is mostly clean."""
+    os.environ["LISTGUARD_HOME"] = str(home)
+    from listguard.store import open_store
+
+    rng = random.Random(seed)
+    store = open_store()
+    people: list[tuple[str, str, list[str]]] = []
+    for e in store.current_entities():
+        if e.schema in ("Person", "Organization", "Company", "LegalEntity", "Vessel"):
+            people.append((e.schema, e.caption, e.get("birthDate")))
+    store.close()
+    rng.shuffle(people)
+    first = ["Maria", "John", "Wei", "Olga", "Ahmed", "Priya", "Lukas", "Sofia", "Kenji", "Amara", "Diego", "Fatima"]
+    last = ["Schneider", "Okafor", "Haddad", "Novak", "Tanaka", "Silva", "Kowalski", "Lindqvist", "Moreau", "Adeyemi"]
+    bodies: list[bytes] = []
+    for i in range(n):
+        if i % 2 == 0 and people:
+            schema, name, dobs = people[i % len(people)]
+            parts = name.replace(",", " ").split()
+            if len(parts) > 1 and rng.random() < 0.5:
+                parts = parts[1:] + parts[:1]
+            text = " ".join(parts)
+            if len(text) > 6 and rng.random() < 0.3:
+                k = rng.randrange(1, len(text) - 1)
+                text = text[:k] + text[k + 1 :]
+            props: dict[str, Any] = {"name": [text.title() if rng.random() < 0.5 else text]}
+            if dobs and schema == "Person" and rng.random() < 0.5:
+                props["birthDate"] = [dobs[0][:4]]
+        else:
+            schema = "Person"
+            props = {"name": [f"{rng.choice(first)} {rng.choice(last)}"]}
+        bodies.append(orjson.dumps({"queries": {"q1": {"schema": schema, "properties": props}}}))
+    return bodies
+
+
+class Server:
+    def __init__(self, home: Path, workers: int, port: int) -> None:
+        self.home = home
+        self.workers = workers
+        self.port = port
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> "Server":
+        env = {**os.environ, "LISTGUARD_HOME": str(self.home), "LISTGUARD_RATE_LIMIT": "0"}
+        env.pop("LISTGUARD_DATABASE_URL", None)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "listguard.cli", "serve", "--host", "127.0.0.1",
+             "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning"],
+            env=env, start_new_session=True,
+        )
+        deadline = time.monotonic() + 600
+        import urllib.request
+
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("server exited on start")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise RuntimeError("server not ready after 600 s")
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+async def _client(port: int, bodies: list[bytes], start: int, until: float, latencies: list[float],
+                  errors: list[str], path: str = "/match/default") -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    i = start
+    try:
+        while time.perf_counter() < until:
+            body = bodies[i % len(bodies)]
+            i += 7
+            head = (
+                f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
+            ).encode()
+            t0 = time.perf_counter()
+            writer.write(head + body)
+            status_line = await reader.readline()
+            length = 0
+            while True:
+                line = await reader.readline()
+                if line in (b"\r\n", b""):
+                    break
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - t0)
+            if b" 200 " not in status_line:
+                errors.append(status_line.decode(errors="replace").strip())
+    finally:
+        writer.close()
+
+
+async def run_level(port: int, bodies: list[bytes], concurrency: int, seconds: float) -> dict[str, Any]:
+    # warm-up (not measured)
+    await asyncio.gather(*[_client(port, bodies, c * 13, time.perf_counter() + 1.0, [], []) for c in range(concurrency)])
+    latencies: list[float] = []
+    errors: list[str] = []
+    started = time.perf_counter()
+    until = started + seconds
+    await asyncio.gather(*[_client(port, bodies, c * 101, until, latencies, errors) for c in range(concurrency)])
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else float("nan")
+
+    return {
+        "concurrency": concurrency,
+        "requests": len(latencies),
+        "errors": len(errors),
+        "error_sample": errors[:3],
+        "rps": len(latencies) / elapsed,
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+        "mean_ms": statistics.fmean(latencies) * 1000 if latencies else float("nan"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--home", type=Path, help="A LISTGUARD_HOME with lists loaded (default: load them into a temp one).")
+    parser.add_argument("--lists", type=Path, default=DEFAULT_LISTS, help="Lists to load when --home is not given.")
+    parser.add_argument("--workers", type=int, default=2, help="Server worker processes.")
+    parser.add_argument("--concurrency", default="1,8,32", help="Comma-separated client counts.")
+    parser.add_argument("--seconds", type=float, default=10.0, help="Measured seconds per level.")
+    parser.add_argument("--queries", type=int, default=2000, help="Distinct request bodies to cycle through.")
+    parser.add_argument("--vcpus", type=int, default=os.cpu_count() or 2, help="vCPUs for the yente comparison.")
+    parser.add_argument("--json", action="store_true", help="Also print the results as JSON.")
+    args = parser.parse_args()
+
+    tmp: str | None = None
+    home = args.home
+    if home is None:
+        tmp = tempfile.mkdtemp(prefix="listguard-bench-api-")
+        home = Path(tmp)
+        load_lists(home, args.lists)
+    try:
+        bodies = make_queries(home, args.queries)
+        port = free_port()
+        started = time.perf_counter()
+        with Server(home, args.workers, port):
+            print(f"server ready in {time.perf_counter() - started:.1f}s ({args.workers} worker(s))", file=sys.stderr)
+            levels = [int(c) for c in args.concurrency.split(",") if c.strip()]
+            results = [asyncio.run(run_level(port, bodies, c, args.seconds)) for c in levels]
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    yente = {name: per * args.vcpus for name, per in YENTE_PER_VCPU.items()}
+    print(f"\nPOST /match/default, one query per request, all lists loaded, {args.workers} worker(s), "
+          f"{os.cpu_count()} CPU(s), {args.seconds:.0f}s per level")
+    header = f"{'clients':>7} {'requests':>9} {'errors':>6} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}"
+    for name in yente:
+        header += f"  {'x ' + name:>26}"
+    print(header)
+    for r in results:
+        line = (f"{r['concurrency']:>7} {r['requests']:>9} {r['errors']:>6} {r['rps']:>8.0f} "
+                f"{r['p50_ms']:>7.1f} {r['p99_ms']:>7.1f}")
+        for rate in yente.values():
+            line += f"  {r['rps'] / rate:>25.0f}x"
+        print(line)
+    print("yente reference: " + ", ".join(
+        f"{name} ~{per:.0f} req/s per vCPU = {per * args.vcpus:.0f} req/s on {args.vcpus} vCPUs"
+        for name, per in YENTE_PER_VCPU.items()))
+    at8 = next((r for r in results if r["concurrency"] == 8), None)
+    if at8:
+        ok = at8["rps"] >= 500 and at8["p99_ms"] <= 50 and at8["errors"] == 0
+        print(f"target at 8 clients (>= 500 req/s, p99 <= 50 ms): {'met' if ok else 'NOT met'} "
+              f"({at8['rps']:.0f} req/s, p99 {at8['p99_ms']:.1f} ms)")
+    if args.json:
+        print(orjson.dumps({"results": results, "yente": yente, "workers": args.workers}).decode())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""The FastAPI application: API, reconciliation, alerts, admin and the analyst UI in one app.
+
+:func:`create_app` is an app *factory* so that ``listguard serve --workers N`` can have
+uvicorn call it once in each worker process (each worker then owns its snapshot of the lists
+and its reload thread; the store, keys, alerts and audit trail are shared through the
+database).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from listguard import __version__
+from listguard.api.config import ServerConfig
+from listguard.api.context import AppContext
+from listguard.api.keys import KeyCache, ensure_schema
+from listguard.api.security import ApiError, Authenticator, BodyLimitMiddleware
+from listguard.api.service import ScreeningService
+from listguard.store import Store, open_store
+
+log = logging.getLogger("listguard.api")
+
+DESCRIPTION = """
+Sanctions screening over the official lists loaded into listguard's versioned store.
+
+* **Matching** is compatible with OpenSanctions **yente**'s `/match/{dataset}`: existing yente
+  clients work by pointing them at this server. Every result carries an `explanation`.
+* **Keys**: send `Authorization: ApiKey <token>` (or `X-API-Key`). Roles: `screener` (match,
+  search, entities, reconciliation), `analyst` (+ alerts and decisions), `admin` (+ keys,
+  reloads). A server with no keys yet answers only local requests.
+* **Limits**: body size, queries per request and requests per key per minute; exceeding one
+  gives a 4xx JSON error saying which.
+* New list versions are picked up within seconds, without restart (see `/updatez`).
+"""
+
+
+def _whoami() -> str:
+    from listguard.audit import whoami
+
+    return whoami()
+
+
+def create_app(
+    store: Store | None = None,
+    config: ServerConfig | None = None,
+    *,
+    service: ScreeningService | None = None,
+    ui: bool = True,
+) -> FastAPI:
+    """Build the app. With no arguments (uvicorn's factory call) everything comes from the
+    environment: the store from ``LISTGUARD_DATABASE_URL``/``LISTGUARD_HOME``, limits from
+    ``LISTGUARD_*`` (see :class:`~listguard.api.config.ServerConfig`)."""
+    config = config or ServerConfig.from_env()
+    store = store or open_store()
+    ensure_schema(store.engine)
+    service = service or ScreeningService(store, reload_seconds=config.reload_seconds)
+    auth = Authenticator(KeyCache(store.engine), config, _whoami())
+    context = AppContext(store=store, service=service, auth=auth, config=config)
+    from listguard.api.views import warm_diffs
+
+    service.listeners.append(lambda snap: warm_diffs(context.diffs, store, snap))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Build the index before accepting traffic, so the first request is as fast as any.
+        if not service.ready:
+            service.start(background=True)
+        try:
+            yield
+        finally:
+            service.stop()
+
+    app = FastAPI(
+        title="listguard",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_tags=[
+            {"name": "matching", "description": "Screen names and entities (yente-compatible)."},
+            {"name": "entities", "description": "Everything the lists say about an entity."},
+            {"name": "reconciliation", "description": "OpenRefine reconciliation API."},
+            {"name": "alerts", "description": "Monitoring alerts and analyst decisions."},
+            {"name": "admin", "description": "Keys and reloads (admin role)."},
+            {"name": "system", "description": "Health, catalog and index status."},
+        ],
+    )
+    app.state.lg = context
+    app.add_middleware(BodyLimitMiddleware, limit=config.max_body_bytes)
+    _error_handlers(app)
+
+    from listguard.api import admin, alerts, reconcile, routes
+
+    app.include_router(routes.router)
+    app.include_router(reconcile.router)
+    app.include_router(alerts.router)
+    app.include_router(admin.router)
+    if ui:
+        from listguard.ui import mount
+
+        mount(app)
+    else:
+        @app.get("/", include_in_schema=False)
+        async def root() -> RedirectResponse:
+            return RedirectResponse("/docs")
+
+    return app
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": exc.detail, "status": exc.status, **exc.extra},
+            status_code=exc.status,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+            problems.append(f"{where or 'body'}: {err.get('msg')}")
+        return JSONResponse(
+            {
+                "detail": "invalid request: " + "; ".join(problems[:10]),
+                "status": 422,
+                "errors": [
+                    {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+                    for e in exc.errors()[:50]
+                ],
+            },
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"no such endpoint: {request.method} {request.url.path} (see /docs)"
+        if exc.status_code == 405:
+            detail = f"{request.method} is not allowed on {request.url.path} (see /docs)"
+        return JSONResponse(
+            {"detail": detail, "status": exc.status_code},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+
+def monitoring_available() -> bool:
+    """Whether the monitoring package (alerts, decisions) is part of this build."""
+    return importlib.util.find_spec("listguard.monitor.alerts") is not None
+
+
+__all__: list[Any] = ["create_app", "monitoring_available"]

@@ -1,0 +1,308 @@
+"""Screening endpoints: yente-compatible ``/match``, ``/search``, ``/entities``, ``/catalog``,
+and the operational ``/healthz`` and ``/updatez``.
+
+Handlers that only touch the in-memory snapshot are ``async`` (no thread hop: matching is a
+millisecond of CPU), and build their JSON with orjson directly instead of through response
+models: on a 2-core machine serialisation overhead is a real share of a screening call. The
+models still document the shapes in ``/docs``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from listguard import __version__
+from listguard.api.context import (
+    ctx,
+    default_threshold,
+    require,
+    resolve_dataset,
+    screen,
+    snapshot,
+)
+from listguard.api.security import ApiError, Principal
+from listguard.api.service import Snapshot
+from listguard.api.views import entity_detail
+from listguard.api.yente import (
+    EntityExample,
+    MatchRequest,
+    MatchResponse,
+    QueryProblem,
+    entity_response,
+    query_fields,
+    scored_entity,
+)
+
+router = APIRouter()
+
+JSON = "application/json"
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type=JSON, headers=headers)
+
+
+def _check_limit(request: Request, limit: int) -> None:
+    top = ctx(request).config.max_limit
+    if limit < 1 or limit > top:
+        raise ApiError(400, f"limit must be between 1 and {top}, not {limit}")
+
+
+def _check_score(name: str, value: float | None) -> None:
+    if value is not None and not 0.0 <= value <= 1.0:
+        raise ApiError(400, f"{name} must be between 0 and 1, not {value}")
+
+
+@router.post(
+    "/match/{dataset}",
+    response_model=MatchResponse,
+    tags=["matching"],
+    summary="Match entities (yente-compatible)",
+)
+async def match(
+    request: Request,
+    body: MatchRequest,
+    dataset: str = Path(description="`default` for every loaded list, or a dataset name from /catalog."),
+    limit: int = Query(5, description="Results per query."),
+    threshold: float | None = Query(
+        None, description="Score from which a result is a `match` (default: the matcher's)."
+    ),
+    cutoff: float = Query(0.5, description="Results scoring below this are not returned (yente's default 0.5)."),
+    exclude_entity_ids: list[str] = Query([], description="Entity ids to leave out of the results."),
+    algorithm: str | None = Query(None, description="Accepted for yente compatibility; listguard has one matcher."),
+    _principal: Principal = Depends(require("screener")),
+) -> Response:
+    """Screen a batch of example entities against the lists, as yente's `/match` does.
+
+    Each query is an FtM-style example (`schema`, `properties`). The response has one entry per
+    query id with ranked `results`, each carrying `score` (0..1), `match` (score >= threshold),
+    `features` and a readable `explanation`.
+    """
+    config = ctx(request).config
+    _check_limit(request, limit)
+    _check_score("threshold", threshold)
+    _check_score("cutoff", cutoff)
+    if not body.queries:
+        raise ApiError(400, "no queries: send {\"queries\": {\"q1\": {\"schema\": ..., \"properties\": ...}}}")
+    if len(body.queries) > config.max_queries:
+        raise ApiError(
+            400,
+            f"too many queries in one request: {len(body.queries)} > {config.max_queries} "
+            "(LISTGUARD_MAX_QUERIES); split the batch",
+        )
+    snap = snapshot(request)
+    datasets = resolve_dataset(snap, dataset)
+    fields: dict[str, dict[str, Any]] = {}
+    for qid, example in body.queries.items():
+        try:
+            fields[qid] = query_fields(example)
+        except QueryProblem as exc:
+            raise ApiError(400, f"query {qid!r}: {exc}", query=qid) from exc
+    effective = default_threshold() if threshold is None else threshold
+    exclude = frozenset(exclude_entity_ids)
+    responses: dict[str, Any] = {}
+    for qid, example in body.queries.items():
+        hits = screen(snap, fields[qid], datasets, limit, effective, exclude)
+        results = [
+            scored_entity(h, snap.entities.get(h.entity_id), effective)
+            for h in hits
+            if h.score >= cutoff
+        ]
+        responses[qid] = {
+            "status": 200,
+            "results": results,
+            "total": {"value": len(results), "relation": "eq"},
+            "query": {
+                "id": example.id,
+                "schema": example.schema_,
+                "properties": {
+                    k: (v if isinstance(v, list) else [v]) for k, v in example.properties.items()
+                },
+            },
+        }
+    return json_response(
+        {
+            "responses": responses,
+            "matcher": {
+                "name": "listguard",
+                "version": __version__,
+                "threshold": effective,
+                "cutoff": cutoff,
+                "versions": list(snap.key),
+            },
+            "limit": limit,
+            "limits": {
+                "max_queries": config.max_queries,
+                "max_limit": config.max_limit,
+                "max_body_bytes": config.max_body_bytes,
+                "rate_limit_per_minute": _principal.rate_limit,
+            },
+        }
+    )
+
+
+@router.get("/search/{dataset}", tags=["matching"], summary="Search entities by name")
+async def search(
+    request: Request,
+    dataset: str = Path(description="`default` or a dataset name."),
+    q: str = Query(..., min_length=1, description="A name (or an entity id, or an identifier)."),
+    schema: str | None = Query(None, description="Restrict to one schema, e.g. Person."),
+    limit: int = Query(10),
+    offset: int = Query(0, ge=0),
+    _principal: Principal = Depends(require("screener")),
+) -> Response:
+    """Names (and identifiers) ranked by the matcher, for typing-as-you-go lookups."""
+    _check_limit(request, limit)
+    snap = snapshot(request)
+    datasets = resolve_dataset(snap, dataset)
+    results: list[dict[str, Any]] = []
+    exact = snap.entities.get(q.strip())
+    if exact is not None and (datasets is None or exact.dataset in datasets):
+        results.append(entity_response(exact, 1.0))
+    try:
+        fields = query_fields(EntityExample(schema=schema or "Thing", properties={"name": [q]}))
+        fields["identifiers"] = [q]
+    except QueryProblem as exc:
+        raise ApiError(400, str(exc)) from exc
+    hits = screen(snap, fields, datasets, offset + limit, 0.0)
+    for h in hits[offset:]:
+        if exact is not None and h.entity_id == exact.id:
+            continue
+        entity = snap.entities.get(h.entity_id)
+        if entity is not None:
+            results.append(entity_response(entity, float(h.score)))
+    results = results[:limit]
+    return json_response(
+        {
+            "results": results,
+            "total": {"value": len(results), "relation": "gte" if len(hits) >= offset + limit else "eq"},
+            "limit": limit,
+            "offset": offset,
+        }
+    )
+
+
+@router.get("/entities/{entity_id}", tags=["entities"], summary="One entity in full")
+def get_entity(
+    request: Request,
+    entity_id: str = Path(description="e.g. us_ofac_sdn:24979"),
+    _principal: Principal = Depends(require("screener")),
+) -> Response:
+    """All data of an entity: names, dates, identifiers, relations (both ways, resolved to the
+    related entries), the list's own source record, and its version history with what changed."""
+    snap = snapshot(request)
+    detail = entity_detail(snap, ctx(request).store, entity_id)
+    if detail is None:
+        raise ApiError(404, f"no entity {entity_id!r} in any loaded version")
+    return json_response(detail)
+
+
+def catalog_data(snap: Snapshot) -> dict[str, Any]:
+    datasets = [
+        {
+            "name": v.dataset,
+            "title": v.source.rsplit("/", 1)[-1],
+            "version": v.seq,
+            "version_id": v.id,
+            "published_at": v.published_at,
+            "loaded_at": v.loaded_at,
+            "updated_at": v.published_at or v.loaded_at,
+            "entity_count": v.entity_count,
+            "counts": v.counts,
+            "checksum": v.checksum,
+            "load": True,
+        }
+        for v in snap.versions
+    ]
+    return {
+        "datasets": [
+            {
+                "name": "default",
+                "title": "All loaded lists",
+                "children": [v.dataset for v in snap.versions],
+                "entity_count": sum(v.entity_count for v in snap.versions),
+                "load": True,
+            },
+            *datasets,
+        ],
+        "current": [v.dataset for v in snap.versions],
+        "outdated": [],
+        "index_stale": False,
+    }
+
+
+@router.get("/catalog", tags=["system"], summary="Loaded lists and their versions")
+async def catalog(request: Request, _principal: Principal = Depends(require("screener"))) -> Response:
+    snap = snapshot(request)
+    data = catalog_data(snap)
+    service = ctx(request).service
+    data["index_stale"] = service.status.building
+    return json_response(data)
+
+
+@router.get("/healthz", tags=["system"], summary="Liveness and readiness")
+async def healthz(request: Request) -> Response:
+    """200 when the index is built and answering, 503 while it is being built. No key needed,
+    so load balancers can probe it; it reveals no list content."""
+    service = ctx(request).service
+    if not service.ready:
+        return json_response({"status": "starting", "ready": False}, status=503)
+    snap = service.snapshot
+    return json_response(
+        {
+            "status": "ok",
+            "ready": True,
+            "matching": snap.screener is not None,
+            "entities": len(snap.entities),
+            "versions": list(snap.key),
+        }
+    )
+
+
+def _updatez(request: Request) -> dict[str, Any]:
+    c = ctx(request)
+    service = c.service
+    snap = service.snapshot if service.ready else None
+    try:
+        store_versions = c.store.current_versions()
+    except Exception as exc:  # the store being down is exactly what this endpoint reports
+        raise ApiError(503, f"cannot read the store: {exc}") from exc
+    store_key = sorted(v.id for v in store_versions)
+    status = service.status
+    return {
+        "up_to_date": snap is not None and list(snap.key) == store_key,
+        "index": {
+            "versions": list(snap.key) if snap else None,
+            "built_at": snap.built_at if snap else None,
+            "build_seconds": round(snap.build_seconds, 3) if snap else None,
+            "entities": len(snap.entities) if snap else 0,
+        },
+        "store": {"versions": store_key, "datasets": [v.to_dict() for v in store_versions]},
+        "reloader": {
+            "interval_seconds": service.reload_seconds,
+            "last_check": status.last_check,
+            "building": status.building,
+            "reloads": status.reloads,
+            "last_error": status.last_error,
+            "last_error_at": status.last_error_at,
+            "history": status.history,
+        },
+    }
+
+
+@router.get("/updatez", tags=["system"], summary="Is the index on the current list versions?")
+def updatez(request: Request, _principal: Principal = Depends(require("screener"))) -> Response:
+    """Compares the versions the index was built from with the store's current ones, and
+    shows the background reloader's state (last check, rebuilds, last error)."""
+    return json_response(_updatez(request))
+
+
+@router.post("/updatez", tags=["system"], summary="Pick up new list versions now")
+def force_update(request: Request, _principal: Principal = Depends(require("admin"))) -> Response:
+    """Check the store now and rebuild the index if a list changed (instead of waiting for the
+    next background check). Returns the same report as GET."""
+    ctx(request).service.check_now()
+    return json_response(_updatez(request))

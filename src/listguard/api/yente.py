@@ -1,0 +1,228 @@
+"""The yente (OpenSanctions) matching API shape, so existing clients work unchanged.
+
+yente's ``POST /match/{dataset}`` takes ``{"queries": {id: EntityExample}}`` where an example
+is an FtM-style ``{"schema": ..., "properties": {prop: [values]}}``, and answers
+``{"responses": {id: {"status", "results", "total", "query"}}, "matcher", "limit"}``. Each
+result is an entity (``id, caption, schema, properties, datasets, referents, target,
+first_seen, last_seen, last_change``) plus ``score``, ``match`` and ``features`` (name ->
+number). We add ``explanation``: the matcher's readable account of the score, which yente
+clients ignore and analysts read.
+
+This module turns examples into matcher queries and hits into results; it knows nothing
+about HTTP.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from listguard.model import ID_PROPS, NAME_PROPS, Entity
+
+#: Properties whose values are names to screen.
+QUERY_NAME_PROPS = NAME_PROPS
+#: Name parts a client may send instead of (or besides) a full name.
+QUERY_PART_PROPS = ("title", "firstName", "secondName", "middleName", "fatherName", "lastName")
+#: Properties that carry a country (ISO code or name).
+QUERY_COUNTRY_PROPS = ("nationality", "citizenship", "country", "jurisdiction", "mainCountry", "birthCountry")
+QUERY_DATE_PROPS = ("birthDate", "incorporationDate")
+QUERY_ID_PROPS = ID_PROPS + ("address", "publicKey")  # publicKey: a crypto wallet address
+
+#: FtM schemata a query may name. Abstract parents ("Thing", "LegalEntity") widen the search.
+KNOWN_SCHEMATA = ("Person", "Organization", "Company", "LegalEntity", "Vessel", "Airplane", "PublicBody", "Thing", "Asset")
+
+
+class EntityExample(BaseModel):
+    """One query: an example entity (yente's ``EntityExample``)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="allow")
+
+    id: str | None = Field(None, description="Optional id of the example (echoed back).")
+    schema_: str = Field(
+        "Person",
+        alias="schema",
+        description="FtM schema: Person, Organization, Company, LegalEntity, Vessel, Airplane, Thing.",
+        examples=["Person"],
+    )
+    properties: dict[str, Union[list[Any], str]] = Field(
+        default_factory=dict,
+        description=(
+            "FtM properties. Used for matching: name (and alias, firstName/lastName...), "
+            "birthDate, nationality/citizenship/country/jurisdiction, and identifiers "
+            "(passportNumber, idNumber, taxNumber, registrationNumber, imoNumber, swiftBic...)."
+        ),
+        examples=[{"name": ["Jong Song Hwa"], "birthDate": ["1970"], "nationality": ["kp"]}],
+    )
+
+
+class MatchRequest(BaseModel):
+    """A batch of queries (yente's ``EntityMatchQuery``)."""
+
+    queries: dict[str, EntityExample] = Field(
+        description="Query id -> example entity. Ids are echoed as keys of `responses`.",
+        examples=[
+            {
+                "q1": {
+                    "schema": "Person",
+                    "properties": {"name": ["Jong Song Hwa"], "birthDate": ["1970"], "nationality": ["kp"]},
+                }
+            }
+        ],
+    )
+    weights: dict[str, float] | None = Field(
+        None, description="Accepted for yente compatibility; listguard's scoring is not reweighted."
+    )
+    config: dict[str, Any] | None = Field(None, description="Accepted for yente compatibility; ignored.")
+
+
+class TotalSpec(BaseModel):
+    value: int
+    relation: str = "eq"
+
+
+class ScoredEntity(BaseModel):
+    id: str
+    caption: str
+    schema_: str = Field(alias="schema")
+    properties: dict[str, list[str]]
+    datasets: list[str]
+    referents: list[str] = []
+    target: bool = True
+    first_seen: str | None = None
+    last_seen: str | None = None
+    last_change: str | None = None
+    score: float
+    match: bool
+    features: dict[str, float]
+    explanation: dict[str, Any] | None = None
+    token: str | None = None
+
+
+class EntityMatches(BaseModel):
+    status: int = 200
+    results: list[ScoredEntity]
+    total: TotalSpec
+    query: dict[str, Any]
+
+
+class MatchResponse(BaseModel):
+    responses: dict[str, EntityMatches]
+    matcher: dict[str, Any]
+    limit: int
+    limits: dict[str, Any]
+
+
+def _values(props: dict[str, Any], name: str) -> list[str]:
+    raw = props.get(name)
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raw = [raw]
+    out = []
+    for value in raw:
+        if value is None:
+            continue
+        text = " ".join(str(value).split())
+        if text:
+            out.append(text)
+    return out
+
+
+class QueryProblem(ValueError):
+    """A query the matcher cannot use (unknown schema, nothing to match on)."""
+
+
+def query_fields(example: EntityExample) -> dict[str, Any]:
+    """The matcher's query fields from one example: names, schema, dates, countries, ids."""
+    props = example.properties
+    names: list[str] = []
+    for prop in QUERY_NAME_PROPS:
+        names.extend(_values(props, prop))
+    parts = [" ".join(_values(props, p)) for p in QUERY_PART_PROPS if p != "title"]
+    joined = " ".join(p for p in parts if p)
+    if joined and joined not in names:
+        names.append(joined)
+    schema: str | None = example.schema_
+    if schema not in KNOWN_SCHEMATA:
+        raise QueryProblem(
+            f"unknown schema {schema!r}; use one of {', '.join(KNOWN_SCHEMATA)}"
+        )
+    if schema in ("Thing", "Asset"):
+        schema = None
+    countries: list[str] = []
+    for prop in QUERY_COUNTRY_PROPS:
+        countries.extend(c.lower() if len(c) <= 3 else c for c in _values(props, prop))
+    dates: list[str] = []
+    for prop in QUERY_DATE_PROPS:
+        dates.extend(_values(props, prop))
+    identifiers: list[str] = []
+    for prop in QUERY_ID_PROPS:
+        if prop == "address":
+            continue
+        identifiers.extend(_values(props, prop))
+    if not names and not identifiers:
+        raise QueryProblem("no name (or identifier) to match on: give properties.name")
+    return {
+        "names": names,
+        "schema": schema,
+        "birth_dates": dates,
+        "countries": countries,
+        "identifiers": identifiers,
+    }
+
+
+def features(hit: Any) -> dict[str, float]:
+    """yente-style ``features``: feature name -> number, from the hit's explanation."""
+    out: dict[str, float] = {}
+    explanation = getattr(hit, "explanation", None) or {}
+    name = explanation.get("name") if isinstance(explanation, dict) else None
+    if isinstance(name, dict) and isinstance(name.get("score"), (int, float)):
+        out["name_score"] = float(name["score"])
+    for feat in (explanation.get("features") or []) if isinstance(explanation, dict) else []:
+        if not isinstance(feat, dict) or "feature" not in feat:
+            continue
+        effect = feat.get("effect")
+        if isinstance(effect, bool):
+            out[str(feat["feature"])] = 1.0 if effect else 0.0
+        elif isinstance(effect, (int, float)):
+            out[str(feat["feature"])] = float(effect)
+    return out
+
+
+def scored_entity(hit: Any, entity: Entity | None, threshold: float) -> dict[str, Any]:
+    """One yente result for a matcher hit."""
+    score = round(float(hit.score), 4)
+    return {
+        "id": hit.entity_id,
+        "caption": hit.caption,
+        "schema": hit.schema,
+        "properties": entity.properties if entity is not None else {},
+        "datasets": list(hit.datasets),
+        "referents": [],
+        "target": True,
+        "first_seen": None,
+        "last_seen": None,
+        "last_change": None,
+        "score": score,
+        "match": score >= threshold,
+        "features": features(hit),
+        "explanation": hit.explanation,
+        "token": None,
+    }
+
+
+def entity_response(entity: Entity, score: float | None = None) -> dict[str, Any]:
+    """An entity in yente's ``EntityResponse`` shape (for search and the entity endpoint)."""
+    data: dict[str, Any] = {
+        "id": entity.id,
+        "caption": entity.caption,
+        "schema": entity.schema,
+        "properties": entity.properties,
+        "datasets": [entity.dataset],
+        "referents": [],
+        "target": True,
+    }
+    if score is not None:
+        data["score"] = round(score, 4)
+    return data

@@ -1,0 +1,450 @@
+"""Name-against-name scoring: align the parts, weigh them, and count what disagrees.
+
+A score is built in three steps, each answering a question an analyst would ask:
+
+1. *Which parts correspond?* Every query part is compared with every listed part
+   (:func:`token_similarity`: identical, same romanisation key, known variant, spelling within
+   an edit budget, initial, transliteration skeleton), and adjacent parts are also tried joined
+   (``Song Hwa``/``Songhwa``, ``Abd al``/``Abdul``, Hangul and Han syllables). The best
+   one-to-one alignment is picked greedily; name order never matters (``JONG, Song Hwa``).
+2. *How much does each part identify?* Rare parts weigh more (:mod:`listguard.names.weights`).
+3. *What is left over?* A part left on **both** sides is a conflict (a different surname, a
+   different patronymic, an initial that does not fit) and costs its full weight; a part left on
+   **one** side only is missing (a dropped middle name, a patronymic the query did not give) and
+   costs a fraction of it, less for the listed side of a person name (lists carry full names,
+   people type short ones). Numbers are special: two different numbers are a different ship or
+   fund, whatever else matches. Legal forms of different classes (``ANO`` vs ``LLC``, ``AG`` vs
+   ``GmbH``) cost a share of the score.
+
+``score = sum(similarity x weight of aligned parts) / (weight of aligned parts + conflict cost +
+missing cost)``, so identical names score 1 and every deviation is priced by how much it tells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from rapidfuzz.distance import OSA
+
+from listguard.matching.explain import AlignedPart, NameExplanation
+from listguard.names.tokens import (
+    HONORIFIC,
+    INITIAL,
+    NAME,
+    NUMBER,
+    OBJ,
+    ORG,
+    PARTICLE,
+    PER,
+    NameForm,
+    Token,
+    analyse_name,
+    split_alternatives,
+    tag_for_schema,
+)
+from listguard.names.translit import ABJAD, HAN, HANGUL, KANA, LATIN, OTHER
+
+
+class Weights(Protocol):
+    def weight(self, token: Token) -> float: ...
+
+
+# ------------------------------------------------------------------------- token similarity
+#: Minimum similarity for two parts to be aligned at all.
+MIN_SIM = 0.5
+
+EXACT = "exact"
+ROMANISATION = "romanisation"
+VARIANT = "variant"
+SPELLING = "spelling"
+INITIAL_HOW = "initial"
+JOINED = "joined"
+TRANSLIT = "transliteration"
+PARTICLE_HOW = "particle"
+NUMBER_HOW = "number"
+ACRONYM = "acronym"
+
+
+def edit_similarity(distance: int, length: int) -> float:
+    """Similarity for ``distance`` edits between words of ``length`` letters.
+
+    An edit budget that grows with length: one edit is a typo in any word of 3+ letters, two
+    are a typo in a long word but a different name in a short one ("Sancho"/"Sanchez" is a
+    coin toss, "Khordorovsky"/"Khodorkovsky" is not), three only in very long words.
+    """
+    if distance == 0:
+        return 1.0
+    if length <= 2:
+        return 0.0
+    if distance == 1:
+        if length == 3:
+            return 0.72
+        if length == 4:
+            return 0.8
+        if length <= 6:
+            return 0.86
+        return 0.9
+    if distance == 2:
+        if length <= 4:
+            return 0.0
+        if length == 5:
+            return 0.55
+        if length <= 7:
+            return 0.66
+        if length <= 9:
+            return 0.72
+        return 0.8
+    if distance == 3:
+        if length <= 8:
+            return 0.0
+        if length <= 10:
+            return 0.55
+        if length <= 12:
+            return 0.65
+        return 0.72
+    if distance == 4 and length >= 14:
+        return 0.6
+    return 0.0
+
+
+#: Latin spellings equal only once voicing is folded (Kim/Gim, but also Marquez/Marcos).
+LOOSE_LATIN = 0.85
+
+_SIM_CACHE: dict[tuple[str, str, int, int], tuple[float, str]] = {}
+
+
+def _fuzzy(a: str, b: str) -> float:
+    length = max(len(a), len(b))
+    if abs(len(a) - len(b)) > 4:
+        return 0.0
+    return edit_similarity(OSA.distance(a, b, score_cutoff=4), length)
+
+
+def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
+    """Two NAME tokens (the common case). Cached by the caller."""
+    sa, sb = a.script, b.script
+    if sa == sb and a.frag and b.frag and sa in (HAN, HANGUL):
+        # Two syllables written in the same native script are the same character or not:
+        # there is no spelling variation to forgive, and a different character is a
+        # different name (石/市 both read "shi"; 형/명 differ by one letter in romanisation).
+        return (1.0, EXACT) if a.orig == b.orig else (0.0, EXACT)
+    if a.text == b.text:
+        return 1.0, EXACT
+    if sa == ABJAD or sb == ABJAD:
+        # vowels unknown on at least one side: compare consonant skeletons
+        ka, kb = a.skel, b.skel
+        if not ka or not kb:
+            return 0.0, TRANSLIT
+        if ka == kb:
+            return (0.9 if len(ka) >= 3 else 0.85 if len(ka) == 2 else 0.75), TRANSLIT
+        length = max(len(ka), len(kb))
+        if length >= 3 and OSA.distance(ka, kb, score_cutoff=2) <= 1:
+            return (0.78 if length >= 4 else 0.7), TRANSLIT
+        return 0.0, TRANSLIT
+    if a.key == b.key and len(a.key) > 1:
+        return (0.95 if sa == sb == LATIN else 0.9), (ROMANISATION if sa == sb else TRANSLIT)
+    if a.syms and b.syms and not a.syms.isdisjoint(b.syms):
+        return 0.93, VARIANT
+    if a.loose == b.loose and len(a.loose) > 1:
+        return (LOOSE_LATIN if sa == sb == LATIN else 0.88), (ROMANISATION if sa == sb else TRANSLIT)
+    s1 = _fuzzy(a.text, b.text)
+    if sa != LATIN or sb != LATIN:
+        # romanised from another script: spelling differences in the vowels are noise
+        best = max(s1, _fuzzy(a.key, b.key) * 0.96, _fuzzy(a.loose, b.loose) * 0.95)
+        return best, (TRANSLIT if best > s1 else SPELLING)
+    return s1, SPELLING
+
+
+def token_similarity(a: Token, b: Token) -> tuple[float, str]:
+    """Similarity of two tokens in ``[0, 1]`` and how they correspond."""
+    ka, kb = a.kind, b.kind
+    if ka == NAME and kb == NAME:
+        key = (a.orig if a.frag else a.text, b.orig if b.frag else b.text, a.script, b.script)
+        hit = _SIM_CACHE.get(key)
+        if hit is None:
+            hit = _name_similarity(a, b)
+            if len(_SIM_CACHE) > 1_000_000:
+                _SIM_CACHE.clear()
+            _SIM_CACHE[key] = hit
+        return hit
+    if ka == PARTICLE or kb == PARTICLE:
+        if ka == kb and a.canon == b.canon:
+            return 1.0, PARTICLE_HOW
+        return 0.0, PARTICLE_HOW
+    if ka == NUMBER or kb == NUMBER:
+        if ka == kb and a.num == b.num:
+            return 1.0, NUMBER_HOW
+        return 0.0, NUMBER_HOW
+    if ka == INITIAL or kb == INITIAL:
+        if ka == kb:
+            return (0.9, INITIAL_HOW) if a.text == b.text else (0.0, INITIAL_HOW)
+        other = b if ka == INITIAL else a
+        init = a if ka == INITIAL else b
+        if other.text and other.text[0] == init.text and other.script == LATIN:
+            return 0.75, INITIAL_HOW
+        return 0.0, INITIAL_HOW
+    # honorifics: among themselves by key, and against a name spelled the same
+    if a.key == b.key:
+        return 1.0, EXACT
+    return 0.0, EXACT
+
+
+# ---------------------------------------------------------------------------- alignment
+@dataclass
+class Alignment:
+    """The outcome of aligning two names (kept small: it is built for every candidate)."""
+
+    score: float
+    pairs: list[tuple[tuple[int, ...], tuple[int, ...], float, str]] = field(default_factory=list)
+    unmatched_q: list[int] = field(default_factory=list)
+    unmatched_c: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+#: Cost of a part left on both sides (a conflict), per unit of weight.
+CONFLICT_COST = 1.5
+#: Cost of a part only the query has / only the listed name has, by name tag.
+MISSING_COST = {
+    PER: (0.5, 0.3),
+    ORG: (0.8, 0.8),
+    OBJ: (0.8, 0.8),
+    "ANY": (0.6, 0.4),
+}
+#: Score multiplier when both names state a number and the numbers differ.
+NUMBER_CONFLICT = 0.55
+#: Score multiplier when both names have a legal form and the classes differ.
+LEGAL_CONFLICT = 0.8
+
+_JOINABLE = (NAME, PARTICLE, INITIAL, HONORIFIC)
+
+
+def _spans(tokens: tuple[Token, ...]) -> list[tuple[int, ...]]:
+    """Runs of adjacent tokens that may be one word on the other side."""
+    out: list[tuple[int, ...]] = []
+    n = len(tokens)
+    for i in range(n - 1):
+        if tokens[i].kind not in _JOINABLE:
+            continue
+        for k in (2, 3):
+            if i + k > n or any(tokens[j].kind not in _JOINABLE for j in range(i, i + k)):
+                break
+            out.append(tuple(range(i, i + k)))
+    # whole words of syllables (Hangul/Han) longer than 3
+    i = 0
+    while i < n:
+        if tokens[i].frag:
+            j = i
+            while j + 1 < n and tokens[j + 1].frag and tokens[j + 1].raw == tokens[i].raw:
+                j += 1
+            if j - i + 1 > 3:
+                out.append(tuple(range(i, j + 1)))
+            i = j + 1
+        else:
+            i += 1
+    return out
+
+
+def _joined_similarity(parts: list[Token], other: Token) -> tuple[float, str]:
+    """Several adjacent parts read as one word, against one part of the other name."""
+    text = "".join(t.text for t in parts)
+    if other.kind != NAME:
+        return 0.0, JOINED
+    if abs(len(text) - len(other.text)) > 3 and other.script != ABJAD and parts[0].script != ABJAD:
+        return 0.0, JOINED
+    if text == other.text:
+        return 0.97, JOINED
+    from listguard.names.phonetic import fold_key, loose_key, skeleton
+
+    if parts[0].script == ABJAD or other.script == ABJAD:
+        ka, kb = skeleton(text), other.skel
+        if ka == kb and len(ka) >= 3:
+            return 0.88, JOINED
+        return 0.0, JOINED
+    key = fold_key(text)
+    if key == other.key:
+        return 0.93, JOINED
+    if loose_key(text) == other.loose:
+        return 0.88, JOINED
+    sim = max(_fuzzy(text, other.text), _fuzzy(key, other.key) * 0.96)
+    if parts[0].script != LATIN or other.script != LATIN:
+        sim = max(sim, _fuzzy(loose_key(text), other.loose) * 0.95)
+    return sim * 0.97, JOINED
+
+
+def _acronym(tokens: tuple[Token, ...], other: Token) -> bool:
+    """``PLA`` for ``People's Liberation Army``: initials of the name parts (particles skipped)."""
+    letters = "".join(t.text[0] for t in tokens if t.kind == NAME and t.text)
+    return len(letters) >= 2 and letters == other.text
+
+
+def align(q: NameForm, c: NameForm, weights: Weights, tag: str) -> Alignment:
+    """Align and score two analysed names (see the module docstring)."""
+    qt, ct = q.tokens, c.tokens
+    nq, nc = len(qt), len(ct)
+    if nq == 0 or nc == 0:
+        return Alignment(0.0)
+    cands: list[tuple[float, int, tuple[int, ...], tuple[int, ...], str]] = []
+    for i in range(nq):
+        a = qt[i]
+        for j in range(nc):
+            s, how = token_similarity(a, ct[j])
+            if s >= MIN_SIM:
+                cands.append((s, 1, (i,), (j,), how))
+    # joined/split words: only worth trying where the part counts or spellings disagree
+    if nq + nc <= 16 and (nq != nc or len(cands) < min(nq, nc) or any(c_[0] < 0.9 for c_ in cands)):
+        for span in _spans(qt):
+            parts = [qt[i] for i in span]
+            for j in range(nc):
+                s, how = _joined_similarity(parts, ct[j])
+                if s >= 0.75:
+                    cands.append((s, len(span), span, (j,), how))
+        for span in _spans(ct):
+            parts = [ct[j] for j in span]
+            for i in range(nq):
+                s, how = _joined_similarity(parts, qt[i])
+                if s >= 0.75:
+                    cands.append((s, len(span), (i,), span, how))
+    if tag != PER:
+        if nq == 1 and nc >= 2 and _acronym(ct, qt[0]):
+            cands.append((0.85, nc, (0,), tuple(range(nc)), ACRONYM))
+        elif nc == 1 and nq >= 2 and _acronym(qt, ct[0]):
+            cands.append((0.85, nq, tuple(range(nq)), (0,), ACRONYM))
+    cands.sort(key=lambda x: (-x[0], -x[1]))
+    used_q = [False] * nq
+    used_c = [False] * nc
+    pairs: list[tuple[tuple[int, ...], tuple[int, ...], float, str]] = []
+    for s, _size, qi, cj, how in cands:
+        if any(used_q[i] for i in qi) or any(used_c[j] for j in cj):
+            continue
+        for i in qi:
+            used_q[i] = True
+        for j in cj:
+            used_c[j] = True
+        pairs.append((qi, cj, s, how))
+
+    num = 0.0
+    den = 0.0
+    wq_cache = [weights.weight(t) for t in qt]
+    wc_cache = [weights.weight(t) for t in ct]
+    for qi, cj, s, _how in pairs:
+        wq = sum(wq_cache[i] for i in qi) if len(qi) == 1 else max(wq_cache[i] for i in qi)
+        wc = sum(wc_cache[j] for j in cj) if len(cj) == 1 else max(wc_cache[j] for j in cj)
+        w = (wq + wc) * 0.5
+        num += s * w
+        den += w
+    unmatched_q = [i for i in range(nq) if not used_q[i]]
+    unmatched_c = [j for j in range(nc) if not used_c[j]]
+    notes: list[str] = []
+    factor = 1.0
+    # numbers left on both sides: different ships/funds/branches
+    nums_q = [qt[i] for i in unmatched_q if qt[i].kind == NUMBER]
+    nums_c = [ct[j] for j in unmatched_c if ct[j].kind == NUMBER]
+    if nums_q and nums_c:
+        factor *= NUMBER_CONFLICT
+        notes.append(f"different numbers ({nums_q[0].canon} vs {nums_c[0].canon})")
+    uq = sum(wq_cache[i] for i in unmatched_q)
+    uc = sum(wc_cache[j] for j in unmatched_c)
+    conflict = min(uq, uc)
+    cost_q, cost_c = MISSING_COST.get(tag, MISSING_COST["ANY"])
+    den += conflict * CONFLICT_COST + (uq - conflict) * cost_q + (uc - conflict) * cost_c
+    if den <= 0:
+        return Alignment(0.0, pairs, unmatched_q, unmatched_c, notes)
+    if tag != PER and q.legal_classes and c.legal_classes:
+        if q.legal_classes.isdisjoint(c.legal_classes) and set(q.legal).isdisjoint(c.legal):
+            factor *= LEGAL_CONFLICT
+            notes.append(f"different legal forms ({', '.join(q.legal)} vs {', '.join(c.legal)})")
+    score = num / den * factor
+    return Alignment(score, pairs, unmatched_q, unmatched_c, notes)
+
+
+# -------------------------------------------------------------------------- public API
+def _forms(name: str, tag: str) -> list[NameForm]:
+    return [analyse_name(alt, tag) for alt in split_alternatives(name)]
+
+
+def best_alignment(
+    name1: str, name2: str, tag: str, weights: Weights
+) -> tuple[float, NameForm, NameForm, Alignment]:
+    best: tuple[float, NameForm, NameForm, Alignment] | None = None
+    for f1 in _forms(name1, tag):
+        for f2 in _forms(name2, tag):
+            al = align(f1, f2, weights, tag)
+            if best is None or al.score > best[0]:
+                best = (al.score, f1, f2, al)
+    assert best is not None
+    return best
+
+
+def _default_weights() -> Weights:
+    from listguard.names.weights import default_weights
+
+    return default_weights()
+
+
+def compare_names(schema: str | None, name1: str, name2: str, weights: Weights | None = None) -> float:
+    """Similarity of two names of parties of ``schema`` in ``[0, 1]`` (rounded to 3 places).
+
+    The pair score ``listguard compare`` reports. ``name1`` is read as the query and ``name2`` as
+    the listed name (a listed person may carry parts the query leaves out more cheaply than the
+    other way round). Without ``weights``, token rarity comes from the bundled table of all lists.
+    """
+    tag = tag_for_schema(schema)
+    score = best_alignment(name1, name2, tag, weights or _default_weights())[0]
+    return round(min(1.0, max(0.0, score)), 3)
+
+
+def explain_alignment(
+    f1: NameForm, f2: NameForm, al: Alignment, kind: str = "name"
+) -> NameExplanation:
+    """Turn an alignment into the analyst-facing structure."""
+    qt, ct = f1.tokens, f2.tokens
+    parts: list[AlignedPart] = []
+    for qi, cj, s, how in sorted(al.pairs, key=lambda p: p[0][0]):
+        parts.append(
+            AlignedPart(
+                query=" ".join(qt[i].text for i in qi),
+                matched=" ".join(ct[j].text for j in cj),
+                score=s,
+                how=how,
+            )
+        )
+    return NameExplanation(
+        query=f1.original,
+        matched=f2.original,
+        kind=kind,
+        score=round(min(1.0, al.score), 3),
+        alignment=parts,
+        unmatched_query=[qt[i].text for i in al.unmatched_q if qt[i].kind != PARTICLE],
+        unmatched_listed=[ct[j].text for j in al.unmatched_c if ct[j].kind != PARTICLE],
+        notes=list(al.notes),
+    )
+
+
+def compare_names_explained(
+    schema: str | None, name1: str, name2: str, weights: Weights | None = None
+):  # type: ignore[no-untyped-def]
+    """Like :func:`compare_names`, plus the :class:`~listguard.matching.Explanation`."""
+    from listguard.matching.explain import Explanation, name_phrase
+
+    tag = tag_for_schema(schema)
+    score, f1, f2, al = best_alignment(name1, name2, tag, weights or _default_weights())
+    name = explain_alignment(f1, f2, al)
+    score = round(min(1.0, max(0.0, score)), 3)
+    return score, Explanation(summary=name_phrase(name) + ".", name=name)
+
+
+__all__ = [
+    "Alignment",
+    "align",
+    "compare_names",
+    "compare_names_explained",
+    "edit_similarity",
+    "token_similarity",
+    "HAN",
+    "HANGUL",
+    "KANA",
+    "OTHER",
+    "ORG",
+    "OBJ",
+]

@@ -1,0 +1,171 @@
+"""The matcher as monitoring uses it: a screener over a fixed snapshot of list versions.
+
+A monitoring run must screen against *one* consistent set of list versions (the snapshot taken
+when it starts), even if a load lands while it runs: the watermark it writes at the end says
+"screened against exactly these versions". So the index is built from the snapshot's version
+ids, never from "whatever is current now", and cached on disk under those ids: the next run
+against the same versions (every ``monitor add`` between two list loads) reuses it instead of
+rebuilding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from sqlalchemy import select
+
+from listguard.model import ID_PROPS, Entity
+from listguard.store import Store
+from listguard.store import schema as st
+
+#: Properties that carry a country for an entity query (reverse search of the portfolio).
+COUNTRY_PROPS = ("nationality", "citizenship", "country", "jurisdiction", "mainCountry", "birthCountry")
+
+#: How many cached list indexes to keep (the current snapshot and the one before).
+KEEP_INDEXES = 2
+
+
+def snapshot_key(snapshot: dict[str, int]) -> str:
+    return hashlib.sha256(",".join(f"{d}={v}" for d, v in sorted(snapshot.items())).encode()).hexdigest()[:20]
+
+
+def _cache_dir() -> Path:
+    from listguard import settings
+
+    path = settings.home() / "cache" / "list-index"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def build_list_index(store: Store, snapshot: dict[str, int], progress: Callable[[str], None] | None = None) -> Any:
+    """The matcher's index over exactly the snapshot's versions, cached on disk by their ids."""
+    from listguard.index import Index
+
+    db = hashlib.sha256(store.url.encode()).hexdigest()[:8]
+    path = _cache_dir() / f"{db}-{snapshot_key(snapshot)}.pkl"
+    if path.exists():
+        try:
+            with open(path, "rb") as fh:
+                return pickle.load(fh)
+        except Exception:
+            path.unlink(missing_ok=True)
+    if progress:
+        progress("building the list index")
+    entities: list[Entity] = []
+    for version_id in snapshot.values():
+        entities.extend(store.version_entities(version_id))
+    index = Index.build(entities)
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+    cached = sorted(_cache_dir().glob(f"{db}-*.pkl"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in cached[KEEP_INDEXES:]:
+        old.unlink(missing_ok=True)
+    return index
+
+
+def entity_query(entity: Entity) -> Any:
+    """A query *from* a listed entity, to search a portfolio with it (retrieval only)."""
+    from listguard.matching import Query
+
+    names = [name for name, _kind in entity.names()]
+    countries: list[str] = []
+    for prop in COUNTRY_PROPS:
+        for value in entity.get(prop):
+            if value not in countries:
+                countries.append(value)
+    identifiers: list[str] = []
+    for ident in entity.identifiers:
+        if ident.number not in identifiers:
+            identifiers.append(ident.number)
+    for prop in ID_PROPS:
+        for value in entity.get(prop):
+            if value not in identifiers:
+                identifiers.append(value)
+    for wallet in entity.wallets:
+        identifiers.append(wallet.address)
+    return Query(
+        names=names or [entity.caption],
+        schema=entity.schema,
+        birth_dates=list(entity.get("birthDate")),
+        countries=countries,
+        identifiers=identifiers,
+    )
+
+
+@dataclass
+class EntityRef:
+    """Where an entity of the snapshot lives: its dataset, version and hashes."""
+
+    entity_id: str
+    dataset: str
+    version_id: int
+    blob: str
+    screening_hash: str
+
+
+def entity_refs(store: Store, snapshot: dict[str, int], entity_ids: Iterable[str]) -> dict[str, EntityRef]:
+    """Look up the snapshot's version rows of some entities (cost in proportion to the ids)."""
+    by_version = {v: d for d, v in snapshot.items()}
+    wanted = sorted(set(entity_ids))
+    out: dict[str, EntityRef] = {}
+    ve = st.version_entities
+    with store.engine.connect() as conn:
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            query = select(ve.c.entity_id, ve.c.version_id, ve.c.hash, ve.c.screening_hash).where(
+                ve.c.version_id.in_(list(by_version)) & ve.c.entity_id.in_(chunk)
+            )
+            for eid, vid, blob, shash in conn.execute(query):
+                out[eid] = EntityRef(eid, by_version[vid], vid, blob, shash)
+    return out
+
+
+class Matcher:
+    """Forward screening (record -> lists) against one snapshot."""
+
+    #: Hits asked for per record: generous, so a new entity is not crowded out of a record's
+    #: hit list by older matches.
+    LIMIT = 25
+
+    def __init__(self, store: Store, snapshot: dict[str, int], progress: Callable[[str], None] | None = None) -> None:
+        from listguard.matching import DEFAULT_THRESHOLD, Screener
+
+        self.store = store
+        self.snapshot = snapshot
+        self.index = build_list_index(store, snapshot, progress)
+        self.screener = Screener(self.index)
+        self.threshold = float(os.environ.get("LISTGUARD_MONITOR_THRESHOLD", DEFAULT_THRESHOLD))
+
+    def screen(self, queries: Sequence[Any]) -> list[list[Any]]:
+        """Matching hits (score >= threshold) for each query, in order."""
+        if not queries:
+            return []
+        many = getattr(self.screener, "screen_many", None)
+        if many is not None:
+            try:
+                results = many(list(queries), limit=self.LIMIT, threshold=self.threshold)
+            except TypeError:
+                results = [self.screener.screen(q, limit=self.LIMIT, threshold=self.threshold) for q in queries]
+        else:
+            results = [self.screener.screen(q, limit=self.LIMIT, threshold=self.threshold) for q in queries]
+        return [[h for h in hits if h.score >= self.threshold] for hits in results]
+
+
+def hit_explanation(hit: Any) -> Any:
+    """The hit's explanation as JSON-able data."""
+    explanation = getattr(hit, "explanation", None)
+    if explanation is None:
+        return None
+    if hasattr(explanation, "to_dict"):
+        return explanation.to_dict()
+    return explanation

@@ -1,0 +1,176 @@
+"""Known variants of a name part: which spellings name the same given name, family name or
+organisation word.
+
+Why: romanisation rules (:mod:`listguard.names.phonetic`) catch regular spelling differences,
+but many equivalences are not regular: ``Aleksandr/Alexander``, ``Usama/Osama``, ``Park/Bak``,
+``Bob/Robert``, ``Intl/International``, ``Co/Company/Corp``, and spellings in other scripts
+(``محمد``, ``김``, ``ムハンマド``). The table comes from rigour's name database (the
+``person_names.txt`` and ``symbols.json`` resources of rigour 2.6.1, MIT-licensed, built from
+Wikidata given-name and family-name items, CC0): every line is one group of spellings. It is
+general data about names, never tuned to an evaluation set; the two hand-made person groups in
+rigour's ``symbols.json`` (one sanctioned person's surname, one dictator's) are deliberately
+left out so that evaluation on those very names stays honest.
+
+Why a table of our own instead of calling rigour's tagger: the tagger is an Aho-Corasick
+automaton over ~570k forms that pages in hundreds of MB on first use (seconds per process on a
+busy machine) and costs milliseconds per unseen token. A dict lookup costs nanoseconds.
+
+Forms are stored as the ASCII our romaniser gives (``владимир -> vladimir``); forms from an
+abjad get a ``~`` prefix (their romanisation has no vowels: ``~mhmd``), forms in Hangul, Han
+or kana are stored as written with an ``@`` prefix and looked up by the written word.
+
+Loading: :func:`ensure_loaded` reads the whole table (about a second; pair comparison does
+this). An index keeps only the groups its names touch (:func:`subset_for`) and registers them
+with :func:`register` when it is opened, so screening never loads the full table.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Iterable
+
+VARIANTS_FILE = "name_variants.txt.gz"
+
+#: spelling -> ids of the groups it belongs to
+_GROUPS: dict[str, tuple[int, ...]] = {}
+_LOADED = False
+_EMPTY: tuple[int, ...] = ()
+_listeners: list = []  # callables run when the table changes (the comparer's caches)
+
+
+def groups(form: str) -> tuple[int, ...]:
+    """Group ids of one spelling (empty when unknown or not loaded)."""
+    return _GROUPS.get(form, _EMPTY)
+
+
+def share_group(a: str, b: str) -> bool:
+    ga = _GROUPS.get(a)
+    if not ga:
+        return False
+    gb = _GROUPS.get(b)
+    if not gb:
+        return False
+    if len(ga) == 1 and len(gb) == 1:
+        return ga[0] == gb[0]
+    return not set(ga).isdisjoint(gb)
+
+
+def _changed() -> None:
+    for fn in _listeners:
+        fn()
+
+
+def on_change(fn) -> None:  # type: ignore[no-untyped-def]
+    _listeners.append(fn)
+
+
+def _read_lines() -> list[str]:
+    try:
+        data = resources.files("listguard.data").joinpath(VARIANTS_FILE).read_bytes()
+    except (FileNotFoundError, ModuleNotFoundError):
+        return []
+    return gzip.decompress(data).decode("utf-8").splitlines()
+
+
+def ensure_loaded() -> None:
+    """Load the whole table (once per process)."""
+    global _LOADED
+    if _LOADED:
+        return
+    merged: dict[str, list[int]] = {}
+    for gid, line in enumerate(_read_lines()):
+        if not line or line.startswith("#"):
+            continue
+        for form in line.split(" "):
+            merged.setdefault(form, []).append(gid)
+    for form, ids in merged.items():
+        old = _GROUPS.get(form)
+        _GROUPS[form] = tuple(sorted(set(ids) | set(old or ())))
+    _LOADED = True
+    _changed()
+
+
+def subset_for(forms: Iterable[str]) -> dict[str, tuple[int, ...]]:
+    """Every spelling in a group that one of ``forms`` belongs to (loads the table).
+
+    This is what an index needs to recognise, at query time, a spelling it has never seen
+    (``Usama``) as a variant of one it holds (``Osama``).
+    """
+    ensure_loaded()
+    wanted: set[int] = set()
+    for form in forms:
+        wanted.update(_GROUPS.get(form, _EMPTY))
+    if not wanted:
+        return {}
+    out: dict[str, tuple[int, ...]] = {}
+    for form, ids in _GROUPS.items():
+        if len(ids) == 1:
+            if ids[0] in wanted:
+                out[form] = ids
+        else:
+            keep = tuple(i for i in ids if i in wanted)
+            if keep:
+                out[form] = keep
+    return out
+
+
+def register(subset: dict[str, tuple[int, ...]]) -> None:
+    """Make an index's variant groups known to the comparer (idempotent)."""
+    if _LOADED or not subset:
+        return
+    changed = False
+    for form, ids in subset.items():
+        old = _GROUPS.get(form)
+        if old is None:
+            _GROUPS[form] = ids
+            changed = True
+        elif old != ids:
+            merged = tuple(sorted(set(old) | set(ids)))
+            if merged != old:
+                _GROUPS[form] = merged
+                changed = True
+    if changed:
+        _changed()
+
+
+# ------------------------------------------------------------------------ generation
+def build_variant_table(rigour_data: Path, out: Path) -> int:
+    """Regenerate the bundled table from rigour's source resources.
+
+    ``rigour_data`` is ``rust/data/names`` of the rigour 2.6.1 source distribution
+    (``pip download rigour==2.6.1 --no-binary :all:``). Returns the number of groups.
+    """
+    from listguard.names.translit import ABJAD, HAN, HANGUL, KANA, romanise, script_class
+
+    def fold(form: str) -> str | None:
+        form = form.strip().casefold()
+        if not form or " " in form or "-" in form:
+            return None
+        cls = script_class(form)
+        if cls in (HANGUL, HAN, KANA):
+            return "@" + form
+        pieces, cls = romanise(form)
+        if len(pieces) != 1 or not pieces[0].isalpha() or len(pieces[0]) < 2:
+            return None
+        return ("~" if cls == ABJAD else "") + pieces[0]
+
+    lines: list[str] = []
+    with open(rigour_data / "person_names.txt", encoding="utf-8") as fh:
+        for line in fh:
+            forms, _, _gid = line.rstrip("\n").rpartition(" => ")
+            folded = {f for f in (fold(x) for x in forms.split(", ")) if f}
+            if len(folded) >= 2:
+                lines.append(" ".join(sorted(folded)))
+    symbols = json.loads((rigour_data / "symbols.json").read_text("utf-8"))
+    # person_name_parts holds two hand-made groups for two specific people: left out.
+    for section in ("person_nick", "person_symbols", "org_symbols", "org_domains"):
+        for _sym, forms in symbols.get(section, {}).items():
+            folded = {f for f in (fold(x) for x in forms) if f}
+            if len(folded) >= 2:
+                lines.append(" ".join(sorted(folded)))
+    header = "# name variant groups, one per line; from rigour 2.6.1 (MIT) / Wikidata (CC0)"
+    out.write_bytes(gzip.compress(("\n".join([header] + lines) + "\n").encode("utf-8"), 9))
+    return len(lines)
