@@ -255,7 +255,7 @@ def test_small_workbook_grouping_and_spelling(tmp_path: Path) -> None:
 def test_workbook_missing_required_column(tmp_path: Path) -> None:
     header = [h for h in HEADER if h != "Name Type"]
     path = write_xlsx(tmp_path / "dfat.xlsx", [[1, "X", "Individual"]], header)
-    with pytest.raises(SourceError, match="name_type") as err:
+    with pytest.raises(SourceError, match="missing from the header: Name Type") as err:
         dfat.parse(path)
     assert err.value.where == "row 1"
 

@@ -118,3 +118,18 @@ def test_sigkill_mid_load_leaves_store_as_it_was(home: Path, point: str) -> None
     # and the store still takes a load afterwards
     report = store.load(result([person(1, "X Y")]), "third")
     assert report.version is not None and report.version.seq == 2
+
+
+def test_every_load_is_in_the_audit_trail(home: Path) -> None:
+    from listguard import audit
+
+    store = open_store()
+    store.load(result([person(1, "A B")]), "first.csv", loaded_by="alice")
+    store.load(result([person(1, "A B"), person(2, "C D")]), "second.csv", loaded_by="bob")
+    loads = audit.entries(store.engine, action="load", newest_first=False)
+    assert [(e.actor, e.details["version"], e.details["source"]) for e in loads] == [
+        ("alice", 1, "first.csv"),
+        ("bob", 2, "second.csv"),
+    ]
+    ok, problem = audit.verify(store.engine)
+    assert ok, problem

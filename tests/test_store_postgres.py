@@ -51,30 +51,44 @@ SUITES = ["tests.test_store", "tests.test_audit", "tests.test_webhooks"] + sorte
 SQLITE_ONLY = ("sqlite3", "_db(", "listguard.db")
 
 
+def _fixture_function(obj: object) -> object | None:
+    getter = getattr(obj, "_get_wrapped_function", None)
+    return getter() if callable(getter) else None
+
+
 def _import_tests(module_name: str) -> None:
-    """Bring a test module's tests into this module, where ``home`` means PostgreSQL."""
+    """Bring a test module's tests into this module, where ``home`` means PostgreSQL.
+
+    A test comes along when it uses ``home``, directly or through one of its module's
+    fixtures (``store(home)``...); those fixtures come along too.
+    """
     if importlib.util.find_spec(module_name) is None:
         return
     module = importlib.import_module(module_name)
+    on_home = {"home"}
+    fixtures: dict[str, object] = {}
+    for name in dir(module):
+        func = _fixture_function(getattr(module, name))
+        if func is not None and name != "home":
+            fixtures[name] = getattr(module, name)
+            if "home" in inspect.signature(func).parameters:  # type: ignore[arg-type]
+                on_home.add(name)
     for name in dir(module):
         func = getattr(module, name)
-        if not name.startswith("test_") or not callable(func):
+        if not name.startswith("test_") or not callable(func) or name in fixtures:
             continue
         try:
             source = inspect.getsource(func)
         except (OSError, TypeError):
             continue
-        if "home" not in inspect.signature(func).parameters:
+        if not on_home & set(inspect.signature(func).parameters):
             continue
         if any(marker in source for marker in SQLITE_ONLY):
             continue
         globals()[name if name not in globals() else f"{name}__{module_name.rsplit('.', 1)[-1]}"] = func
-    # fixtures the imported tests use (other than home) come along too
-    for name in dir(module):
-        obj = getattr(module, name)
-        if hasattr(obj, "_fixture_function_marker") or type(obj).__name__ == "FixtureFunctionDefinition":
-            if name != "home" and name not in globals():
-                globals()[name] = obj
+    for name, fixture in fixtures.items():
+        if name not in globals():
+            globals()[name] = fixture
 
 
 for _suite in SUITES:

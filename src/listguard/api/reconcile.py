@@ -20,7 +20,7 @@ from listguard import __version__
 from listguard.api.context import ctx, default_threshold, require, resolve_dataset, screen, snapshot
 from listguard.api.routes import json_response
 from listguard.api.security import ApiError, Principal
-from listguard.api.yente import EntityExample, QueryProblem, query_fields
+from listguard.api.yente import QueryProblem, example, query_fields
 
 router = APIRouter(tags=["reconciliation"])
 
@@ -105,7 +105,7 @@ def run_queries(request: Request, dataset: str, raw: str) -> dict[str, Any]:
                 values = p["v"] if isinstance(p["v"], list) else [p["v"]]
                 props.setdefault(str(p["pid"]), []).extend(str(v) for v in values)
         try:
-            fields = query_fields(EntityExample(schema=qtype or "Thing", properties=props))
+            fields = query_fields(example(qtype or "Thing", props))
         except QueryProblem as exc:
             raise ApiError(400, f"query {qid!r}: {exc}") from exc
         limit = q.get("limit") or 5
@@ -160,7 +160,7 @@ async def suggest_entity(
 ) -> Response:
     snap = snapshot(request)
     datasets = resolve_dataset(snap, dataset)
-    fields = query_fields(EntityExample(schema="Thing", properties={"name": [prefix]}))
+    fields = query_fields(example("Thing", {"name": [prefix]}))
     hits = screen(snap, fields, datasets, 10, 0.0)
     return json_response(
         {

@@ -27,7 +27,7 @@ from listguard.api.security import ApiError, Principal
 from listguard.api.service import Snapshot
 from listguard.api.views import entity_detail
 from listguard.api.yente import (
-    EntityExample,
+    example,
     MatchRequest,
     MatchResponse,
     QueryProblem,
@@ -96,15 +96,15 @@ async def match(
     snap = snapshot(request)
     datasets = resolve_dataset(snap, dataset)
     fields: dict[str, dict[str, Any]] = {}
-    for qid, example in body.queries.items():
+    for qid, ex in body.queries.items():
         try:
-            fields[qid] = query_fields(example)
+            fields[qid] = query_fields(ex)
         except QueryProblem as exc:
             raise ApiError(400, f"query {qid!r}: {exc}", query=qid) from exc
     effective = default_threshold() if threshold is None else threshold
     exclude = frozenset(exclude_entity_ids)
     responses: dict[str, Any] = {}
-    for qid, example in body.queries.items():
+    for qid, ex in body.queries.items():
         hits = screen(snap, fields[qid], datasets, limit, effective, exclude)
         results = [
             scored_entity(h, snap.entities.get(h.entity_id), effective)
@@ -116,10 +116,10 @@ async def match(
             "results": results,
             "total": {"value": len(results), "relation": "eq"},
             "query": {
-                "id": example.id,
-                "schema": example.schema_,
+                "id": ex.id,
+                "schema": ex.schema_,
                 "properties": {
-                    k: (v if isinstance(v, list) else [v]) for k, v in example.properties.items()
+                    k: (v if isinstance(v, list) else [v]) for k, v in ex.properties.items()
                 },
             },
         }
@@ -163,7 +163,7 @@ async def search(
     if exact is not None and (datasets is None or exact.dataset in datasets):
         results.append(entity_response(exact, 1.0))
     try:
-        fields = query_fields(EntityExample(schema=schema or "Thing", properties={"name": [q]}))
+        fields = query_fields(example(schema or "Thing", {"name": [q]}))
         fields["identifiers"] = [q]
     except QueryProblem as exc:
         raise ApiError(400, str(exc)) from exc

@@ -89,13 +89,14 @@ def token_from(request: Request) -> str | None:
         scheme, _, value = auth.partition(" ")
         if scheme.lower() in ("apikey", "bearer", "token") and value.strip():
             return value.strip()
-    for value in (
+    candidates: tuple[str | None, ...] = (
         request.headers.get("x-api-key"),
         request.query_params.get("api_key"),
         request.cookies.get(COOKIE),
-    ):
-        if value:
-            return value
+    )
+    for candidate in candidates:
+        if candidate:
+            return candidate
     return None
 
 

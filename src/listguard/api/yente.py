@@ -129,6 +129,11 @@ def _values(props: dict[str, Any], name: str) -> list[str]:
     return out
 
 
+def example(schema: str, properties: dict[str, list[str]]) -> EntityExample:
+    """An :class:`EntityExample` built in code (search, reconciliation, the UI form)."""
+    return EntityExample.model_validate({"schema": schema, "properties": properties})
+
+
 class QueryProblem(ValueError):
     """A query the matcher cannot use (unknown schema, nothing to match on)."""
 

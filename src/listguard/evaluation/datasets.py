@@ -223,16 +223,26 @@ def all_names(entity: Entity) -> list[str]:
     return [n for n, _ in entity.names()]
 
 
+def _republished(ident: str) -> list[str]:
+    if ident.startswith("us_trade_csl:sdn-"):
+        return ["us_ofac_sdn:" + ident.removeprefix("us_trade_csl:sdn-")]
+    if ident.startswith("us_ofac_sdn:"):
+        return ["us_trade_csl:sdn-" + ident.removeprefix("us_ofac_sdn:")]
+    return []
+
+
 class NameKeyIndex:
     """Exact name-key lookups over a set of entities (for gold sets and "not listed" checks)."""
 
     def __init__(self, entities: Iterable[Entity]) -> None:
         self.strong: dict[str, set[str]] = {}
         self.any: set[str] = set()
+        self.ids: set[str] = set()
         for ent in entities:
             self.add(ent)
 
     def add(self, ent: Entity) -> None:
+        self.ids.add(ent.id)
         for name in strong_names(ent):
             key = name_key(name)
             if key:
@@ -247,6 +257,17 @@ class NameKeyIndex:
         out: set[str] = set()
         for name in names:
             out |= self.strong.get(name_key(name), set())
+        return out
+
+    def same_party(self, ent: Entity) -> set[str]:
+        """The entry itself, entries carrying one of its strong names exactly, and the copies
+        of those that another list republishes under the same source id (the US CSL carries
+        OFAC SDN entries as ``us_trade_csl:sdn-N`` = ``us_ofac_sdn:N``)."""
+        out = {ent.id} | self.same_name(strong_names(ent))
+        for ident in list(out):
+            for other in _republished(ident):
+                if other in self.ids:
+                    out.add(other)
         return out
 
     def listed(self, name: str) -> bool:

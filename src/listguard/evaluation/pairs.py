@@ -15,7 +15,7 @@ from typing import Any, Callable
 from listguard.evaluation import metrics
 from listguard.evaluation.datasets import NamePair, read_name_pairs
 from listguard.evaluation.peers import PEER_ALGORITHMS, PEER_THRESHOLD, peer_runner
-from listguard.evaluation.systems import MatcherUnavailable, matching
+from listguard.evaluation.systems import PAIRS_API, MatcherUnavailable, matching
 
 OURS = "listguard"
 PAIRS_FILE = "name_pairs_dev.csv"
@@ -43,7 +43,7 @@ def evaluate_pairs(
 
     # -- listguard --------------------------------------------------------------------------
     try:
-        m = matching()
+        m = matching(PAIRS_API)
         threshold = float(m.DEFAULT_THRESHOLD)
         t0 = time.perf_counter()
         ours = [float(m.compare_names(p.schema, p.name1, p.name2)) for p in pairs]

@@ -45,7 +45,7 @@ from listguard.evaluation.datasets import (
     strong_names,
 )
 from listguard.evaluation.metrics import ScreeningTally
-from listguard.evaluation.systems import MatcherUnavailable, index_cls, matching
+from listguard.evaluation.systems import SCREENING_API, MatcherUnavailable, index_cls, matching
 from listguard.model import NAME_PROPS, Entity
 
 OURS = "listguard"
@@ -104,7 +104,7 @@ def latin_variant_queries(
                 var = gen(name, ent.schema, rng)
                 if var is None or var.query == name:
                     continue
-                expected = {ent.id} | keys.same_name(strong_names(ent))
+                expected = keys.same_party(ent)
                 queries.append(
                     ScreenQuery(
                         "latin_variants",
@@ -166,7 +166,7 @@ def original_script_queries(entities: list[Entity], latin_keys: NameKeyIndex) ->
             if (ent.id, name) in seen:
                 continue
             seen.add((ent.id, name))
-            expected = {ent.id} | latin_keys.same_name(latin_names)
+            expected = latin_keys.same_party(Entity(ent.id, ent.schema, ent.dataset, {"name": latin_names}))
             queries.append(
                 ScreenQuery(
                     "original_script",
@@ -211,138 +211,19 @@ def extension_sets(
     return added, specs
 
 
-# -- running ----------------------------------------------------------------------------------
+#: Title words in the Putin spellings file ("Presidente Putin"): such a string is a query, not
+#: a name a list entry would carry as the person's identity.
+TITLE_WORDS = {"president", "präsident", "presidente", "presiden", "predsjednik", "președintele", "elnök"}
 
 
-class Runner:
-    def __init__(self, log: Callable[[str], None], m: Any = None, Index: Any = None) -> None:
-        self.m = m if m is not None else matching()
-        self.Index = Index if Index is not None else index_cls()
-        self.log = log
-        self.builds: dict[str, dict[str, Any]] = {}
-
-    def build(self, label: str, entities: list[Entity]) -> Any:
-        t0 = time.perf_counter()
-        index = self.Index.build(entities)
-        dt = time.perf_counter() - t0
-        self.builds[label] = {"entities": len(entities), "seconds": round(dt, 2)}
-        self.log(f"[screening] index '{label}': {len(entities):,} entities built in {dt:.1f}s")
-        return index
-
-    def run(self, index: Any, queries: list[ScreenQuery], tallies: dict[tuple[str, str], ScreeningTally]) -> float:
-        screener = self.m.Screener(index)
-        Query = self.m.Query
-        t0 = time.perf_counter()
-        for q in queries:
-            kwargs = {"schema": q.schema} if q.schema else {}
-            hits = screener.screen(Query.from_name(q.name, **kwargs), limit=LIMIT)
-            triples = [(h.entity_id, float(h.score), bool(h.match)) for h in hits]
-            for key in ((q.set, q.group), (q.set, "all")):
-                tallies.setdefault(key, ScreeningTally(k=LIMIT)).add(q.expected, triples, q.name, q.detail)
-        return time.perf_counter() - t0
-
-
-def evaluate_screening(
-    shared: Path | None = None,
-    log: Callable[[str], None] = lambda m: None,
-    sets: Iterable[str] | None = None,
-    runner: "Runner | None" = None,
-    entities: list[Entity] | None = None,
-    sizes: dict[str, int] | None = None,
-) -> dict[str, Any]:
-    """Run the screening sets. ``runner``/``entities``/``sizes`` are for tests (a stand-in
-    matcher, a handful of entries, small samples); by default the real matcher screens the
-    real lists at the sizes above."""
-    shared = shared_data_dir(shared)
-    eval_dir = shared / "eval"
-    wanted = set(sets) if sets else {"latin_variants", "original_script", "wikidata_ko", "watchman", "putin", "non_listed"}
-    size = {
-        "per_kind": VARIANTS_PER_KIND,
-        "korean": KOREAN_SAMPLE,
-        "people": NON_LISTED_PEOPLE,
-        "companies": NON_LISTED_COMPANIES,
-        **(sizes or {}),
-    }
-    result: dict[str, Any] = {"set": "screening", "limit": LIMIT, "seed": SEED, "groups": [], "sizes": size}
-    try:
-        runner = runner or Runner(log)
-        result["threshold"] = float(runner.m.DEFAULT_THRESHOLD)
-    except MatcherUnavailable as exc:
-        log(f"[screening] *** {OURS} NOT MEASURED: {exc}")
-        result["error"] = str(exc)
-        return result
-
-    if entities is None:
-        lists = load_lists(shared, log=log)
-        result["lists"] = {
-            "loaded": [{"path": p, "dataset": d, "entities": n, "seconds": round(s, 2)} for p, d, n, s in lists.loaded],
-            "failed": [{"path": p, "error": e} for p, e in lists.failed],
-        }
-        if lists.failed:
-            log(f"[screening] *** {len(lists.failed)} list(s) NOT LOADED: " + ", ".join(p for p, _ in lists.failed))
-        entities = lists.entities
-    if not entities:
-        result["error"] = "no list could be parsed"
-        log("[screening] *** no list parsed: screening sets need the real lists")
-        return result
-
-    keys = NameKeyIndex(entities)
-    tallies: dict[tuple[str, str], ScreeningTally] = {}
-    timings: dict[str, dict[str, float]] = {}
-    base = runner.build("lists", entities)
-
-    def timed(set_name: str, index: Any, queries: list[ScreenQuery]) -> None:
-        dt = runner.run(index, queries, tallies)
-        timings[set_name] = {"queries": len(queries), "seconds": round(dt, 2)}
-        log(f"[screening] {set_name}: {len(queries):,} queries in {dt:.1f}s")
-
-    if "latin_variants" in wanted:
-        timed("latin_variants", base, latin_variant_queries(entities, keys, per_kind=size["per_kind"]))
-
-    if "non_listed" in wanted:
-        from listguard.evaluation.synthetic import FakerUnavailable, generate_names
-
-        try:
-            names, stats = generate_names(size["people"], size["companies"], SEED, keys)
-            result["non_listed_generation"] = stats
-            qs = [
-                ScreenQuery("non_listed", n.schema.lower(), n.name, n.schema, set(), {"locale": n.locale})
-                for n in names
-            ]
-            timed("non_listed", base, qs)
-        except FakerUnavailable as exc:
-            log(f"[screening] *** non_listed NOT MEASURED: {exc}")
-            result["non_listed_error"] = str(exc)
-
-    ext_sets = wanted & {"wikidata_ko", "watchman", "putin"}
-    if ext_sets:
-        added, specs = extension_sets(eval_dir, sample=size["korean"])
-        ext_entities = entities + added
-        ext_keys = NameKeyIndex(ext_entities)
-        by_id = {e.id: e for e in added}
-        ext = runner.build("lists+eval_names", ext_entities)
-        qs = []
-        for set_name, group, query, ident in specs:
-            if set_name not in ext_sets:
-                continue
-            expected = {ident} | ext_keys.same_name(strong_names(by_id[ident]))
-            qs.append(ScreenQuery(set_name, group, query, "Person", expected, {"expected_name": by_id[ident].caption}))
-        timed("+".join(sorted(ext_sets)), ext, qs)
-        del ext
-
-    if "original_script" in wanted:
-        latin_entities = latin_only(entities)
-        latin_keys = NameKeyIndex(latin_entities)
-        qs = original_script_queries(entities, latin_keys)
-        if qs:
-            latin_index = runner.build("lists, Latin names only", latin_entities)
-            timed("original_script", latin_index, qs)
-        else:
-            log("[screening] original_script: the parsed lists carry no non-Latin names")
-
-    order = ["latin_variants", "original_script", "wikidata_ko", "watchman", "putin", "non_listed"]
-    for (set_name, group), tally in sorted(tallies.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1] != "all", -kv[1].n, kv[0][1])):
-        result["groups"].append({"set": set_name, "group": group, "n": tally.n, "results": {OURS: tally.to_dict()}})
-    result["indexes"] = runner.builds
-    result["timings"] = timings
-    return result
+def identity_names(ent: Entity, eval_dir: Path) -> list[str]:
+    """Names that identify an added entry. For Putin: every Latin spelling of his full name in
+    the file (so a list entry named "Vladimir Putin" or "Wladimir Putin" is a correct hit too);
+    the titled forms ("Presidente Putin") are left out."""
+    names = strong_names(ent)
+    if ent.id == "eval-putin:0":
+        for name in read_lines(eval_dir / "nomenklatura_putin_names.txt"):
+            tokens = [t.lower() for t in name.replace(",", " ").split()]
+            if is_latin(name) and len(tokens) >= 2 and not TITLE_WORDS & set(tokens):
+                names.append(name)
+    return names

@@ -14,14 +14,18 @@ class MatcherUnavailable(RuntimeError):
     pass
 
 
-def matching() -> ModuleType:
+PAIRS_API = ("DEFAULT_THRESHOLD", "compare_names")
+SCREENING_API = ("DEFAULT_THRESHOLD", "Query", "Screener")
+
+
+def matching(required: tuple[str, ...] = PAIRS_API + SCREENING_API) -> ModuleType:
     try:
         import listguard.matching as m
     except Exception as exc:
         raise MatcherUnavailable(
             f"listguard.matching is not importable ({type(exc).__name__}: {exc})"
         ) from exc
-    for name in ("DEFAULT_THRESHOLD", "Query", "Screener", "compare_names"):
+    for name in required:
         if not hasattr(m, name):
             raise MatcherUnavailable(f"listguard.matching has no {name}")
     return m

@@ -44,6 +44,7 @@ from listguard.names.tokens import (
     tag_for_schema,
 )
 from listguard.names.translit import ABJAD, HAN, HANGUL, KANA, LATIN, OTHER
+from listguard.names.variants import on_change, share_group
 
 
 class Weights(Protocol):
@@ -114,6 +115,9 @@ LOOSE_LATIN = 0.85
 _SIM_CACHE: dict[tuple[str, str, int, int], tuple[float, str]] = {}
 
 
+on_change(_SIM_CACHE.clear)
+
+
 def _fuzzy(a: str, b: str) -> float:
     length = max(len(a), len(b))
     if abs(len(a) - len(b)) > 4:
@@ -132,6 +136,8 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
     if a.text == b.text:
         return 1.0, EXACT
     if sa == ABJAD or sb == ABJAD:
+        if share_group(a.vform, b.vform):
+            return 0.9, TRANSLIT
         # vowels unknown on at least one side: compare consonant skeletons
         ka, kb = a.skel, b.skel
         if not ka or not kb:
@@ -144,7 +150,7 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
         return 0.0, TRANSLIT
     if a.key == b.key and len(a.key) > 1:
         return (0.95 if sa == sb == LATIN else 0.9), (ROMANISATION if sa == sb else TRANSLIT)
-    if a.syms and b.syms and not a.syms.isdisjoint(b.syms):
+    if share_group(a.vform, b.vform):
         return 0.93, VARIANT
     if a.loose == b.loose and len(a.loose) > 1:
         return (LOOSE_LATIN if sa == sb == LATIN else 0.88), (ROMANISATION if sa == sb else TRANSLIT)
@@ -254,6 +260,8 @@ def _joined_similarity(parts: list[Token], other: Token) -> tuple[float, str]:
         return 0.0, JOINED
     if text == other.text:
         return 0.97, JOINED
+    if parts[0].frag and parts[0].raw == parts[-1].raw and share_group("@" + parts[0].raw, other.vform):
+        return 0.9, TRANSLIT  # a whole Hangul/Han/kana word that is a known spelling
     from listguard.names.phonetic import fold_key, loose_key, skeleton
 
     if parts[0].script == ABJAD or other.script == ABJAD:
@@ -377,7 +385,10 @@ def best_alignment(
 
 
 def _default_weights() -> Weights:
+    from listguard.names.variants import ensure_loaded
     from listguard.names.weights import default_weights
+
+    ensure_loaded()
 
     return default_weights()
 

@@ -31,7 +31,7 @@ from rigour._core import ordinals_dict, person_name_prefixes_list
 from rigour.names.org_types import extract_org_types, replace_org_types_compare
 
 from listguard.names.phonetic import fold_key, loose_key, skeleton
-from listguard.names.translit import ABJAD, HAN, HANGUL, LATIN, romanise
+from listguard.names.translit import ABJAD, HAN, HANGUL, KANA, LATIN, romanise
 
 # token kinds
 NAME = 0
@@ -211,8 +211,8 @@ class Token:
     ``text`` is the ASCII form, ``key``/``loose``/``skel`` the phonetic keys (see
     :mod:`listguard.names.phonetic`), ``kind`` one of the module constants, ``script`` the
     script class of the original, ``num`` the value of a number token, ``canon`` the canonical
-    form of a particle, ``frag`` whether it is one syllable of a Hangul/Han word, ``syms`` the
-    ids of known name variants (rigour's name database: Mohammed/Muhammad, Jong/Chong...).
+    form of a particle, ``frag`` whether it is one syllable of a Hangul/Han word, ``vform`` the
+    key of its known variants (rigour's name database: Mohammed/Muhammad, Jong/Chong...).
     """
 
     text: str
@@ -224,7 +224,7 @@ class Token:
     num: int
     canon: str
     frag: bool
-    syms: frozenset[str]
+    vform: str  # the form variant groups are looked up by (see listguard.names.variants)
     raw: str  # the written word this token comes from
     orig: str  # the written characters of this token (differs from raw for syllables)
 
@@ -241,11 +241,6 @@ def make_token(text: str, kind: int, script: int, frag: bool, raw: str, tag: str
         canon = str(num)
     elif kind == PARTICLE:
         canon = PARTICLES.get(text, text)
-    syms = _EMPTY
-    if kind == NAME and script != ABJAD and len(text) > 1:
-        from listguard.names.variants import variant_ids
-
-        syms = variant_ids(text, tag)
     return Token(
         text=text,
         key=fold_key(text),
@@ -256,9 +251,9 @@ def make_token(text: str, kind: int, script: int, frag: bool, raw: str, tag: str
         num=num,
         canon=canon,
         frag=frag,
-        syms=syms,
         raw=raw,
         orig=orig or raw,
+        vform=("~" + text) if script == ABJAD else ("@" + raw) if script in (HAN, HANGUL, KANA) and raw == (orig or raw) else text,
     )
 
 

@@ -72,7 +72,7 @@ def _first_sheet_path(zf: zipfile.ZipFile) -> str:
         return "xl/worksheets/sheet1.xml"
     for rel in rels.iter(f"{PKG_REL}Relationship"):
         if rel.get("Id") == rid:
-            target = rel.get("Target", "")
+            target = str(rel.get("Target", ""))
             if target.startswith("/"):
                 return target.lstrip("/")
             return posixpath.normpath(posixpath.join("xl", target))

@@ -22,6 +22,7 @@ import orjson
 from sqlalchemy import Engine, create_engine, event, func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from listguard import audit
 from listguard.model import Entity
 from listguard.sources.base import ParseResult
 from listguard.store import schema as t
@@ -102,6 +103,9 @@ class Store:
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         t.metadata.create_all(self.engine)
+        # The audit log lives beside the versions; create it now, outside any load
+        # transaction, so a load can append its entry inside its own transaction.
+        audit.ensure_schema(self.engine)
 
     # -- writing ----------------------------------------------------------------------------
     def load(
@@ -169,6 +173,25 @@ class Store:
                 update(t.datasets)
                 .where(t.datasets.c.name == dataset)
                 .values(current_version_id=version_id, title=title)
+            )
+            # Same transaction: the audit entry exists exactly when the version does.
+            audit.record(
+                conn,
+                "load",
+                loaded_by or _whoami(),
+                {
+                    "dataset": dataset,
+                    "version": seq,
+                    "version_id": version_id,
+                    "source": source,
+                    "checksum": checksum,
+                    "published_at": result.published_at,
+                    "entities": len(result.entities),
+                    "previous_version_id": previous.id if previous else None,
+                    "stats": result.stats,
+                },
+                [version_id] + ([previous.id] if previous else []),
+                ref=f"load:{version_id}",
             )
         version = self.version(version_id)
         return LoadReport(

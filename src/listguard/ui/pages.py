@@ -24,7 +24,7 @@ from listguard import __version__
 from listguard.api.context import ctx, default_threshold, resolve_dataset, screen
 from listguard.api.security import COOKIE, ApiError, Principal
 from listguard.api.views import entity_detail, version_diff
-from listguard.api.yente import EntityExample, QueryProblem, query_fields
+from listguard.api.yente import QueryProblem, example, query_fields
 from listguard.ui import HERE
 
 router = APIRouter(include_in_schema=False)
@@ -210,7 +210,7 @@ def screen_page(
         if identifier.strip():
             props["idNumber"] = [identifier.strip()]
         try:
-            fields = query_fields(EntityExample(schema=schema or "Thing", properties=props))
+            fields = query_fields(example(schema or "Thing", props))
             datasets = resolve_dataset(snap, dataset or "default")
             threshold = default_threshold()
             for h in screen(snap, fields, datasets, max(1, min(limit, 50)), threshold):
