@@ -87,7 +87,7 @@ def test_batch_of_queries_and_identifier_only_query(client: TestClient) -> None:
         "a": {"schema": "Person", "properties": {"name": ["Jong Song Hwa"]}},
         "b": {"schema": "Person", "properties": {"firstName": ["Song Hwa"], "lastName": ["Jong"]}},
         "c": {"schema": "Person", "properties": {"name": ["Maria Lindqvist-Okafor"]}},
-        "d": {"schema": "Person", "properties": {"passportNumber": ["927220230"]}},
+        "d": {"schema": "Person", "properties": {"passportNumber": ["927220230"], "nationality": ["kp"]}},
     }}
     r = client.post("/match/default", json=body)
     assert r.status_code == 200
@@ -96,7 +96,7 @@ def test_batch_of_queries_and_identifier_only_query(client: TestClient) -> None:
     assert responses["a"]["results"][0]["id"] == JONG
     assert responses["b"]["results"][0]["id"] == JONG
     assert not any(x["match"] for x in responses["c"]["results"])  # a clean name: no match
-    assert responses["d"]["results"][0]["id"] == JONG  # an exact passport is a hit on its own
+    assert responses["d"]["results"][0]["id"] == JONG  # passport + issuing country: a hit on its own
 
 
 def test_search(client: TestClient) -> None:

@@ -385,7 +385,7 @@ def test_screening_flow_with_stand_in():
     assert groups[("original_script", "hangul")]["recall_match"] == 0.0
     # the exact-match stand-in finds "PUTIN, Vladimir Vladimirovich" spellings with the same key
     assert groups[("putin", "all")]["n"] == 81
-    assert 0 < groups[("putin", "all")]["recall_match"] < 0.2
+    assert 0 < groups[("putin", "all")]["recall_match"] < 0.5
 
 
 # -- report and command -----------------------------------------------------------------------

@@ -133,3 +133,23 @@ def test_every_load_is_in_the_audit_trail(home: Path) -> None:
     ]
     ok, problem = audit.verify(store.engine)
     assert ok, problem
+
+
+def test_a_delta_patches_the_current_version(home: Path) -> None:
+    store = open_store()
+    store.load(result([person(1, "A B"), person(2, "C D"), person(3, "E F")]), "full")
+    patch = ParseResult(
+        dataset="test_list",
+        entities=[person(2, "C D", "1980"), person(4, "G H")],
+        partial=True,
+        deleted=["test_list:3"],
+    )
+    report = store.load(patch, "delta")
+    assert report.version is not None and report.version.entity_count == 3
+    current = {e.id: e for e in store.current_entities()}
+    assert sorted(current) == ["test_list:1", "test_list:2", "test_list:4"]
+    assert current["test_list:2"].get("birthDate") == ["1980"]
+    old, new = resolve_versions(store, "test_list")
+    d = diff_versions(store, old, new)
+    assert ([e.id for e in d.added], [e.id for e in d.removed], [c.entity_id for c in d.changed]) == (
+        ["test_list:4"], ["test_list:3"], ["test_list:2"])

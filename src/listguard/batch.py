@@ -997,6 +997,7 @@ def screen_file(
         results: list[dict[str, Any]] = []
         it = iter(hits)
         for row in chunk:
+            result: dict[str, Any]
             if isinstance(row, RowError):
                 result = {"id": row.id, "line": row.line, "error": row.message, "hits": []}
             else:

@@ -312,13 +312,14 @@ def export(
     """
     if format != "ftm":
         raise fail(f"unknown format {format!r}; supported: ftm")
-    from listguard.export import iter_ftm
+    from listguard.export import ExportReport, iter_ftm
 
     store = _store()
+    report = ExportReport()
     fh = open(output, "wb") if output else sys.stdout.buffer
     count = 0
     try:
-        for data in iter_ftm(store.current_entities(dataset)):
+        for data in iter_ftm(store.current_entities(dataset), report):
             fh.write(orjson.dumps(data) + b"\n")
             count += 1
     finally:
@@ -326,6 +327,11 @@ def export(
             fh.close()
     if output:
         err.print(f"wrote {count:,} FtM entities to {output}")
+    # FtM validates values more strictly than the lists do: say what it refused or rewrote.
+    for key, n in sorted(report.dropped.items()):
+        err.print(f"[yellow]not exported[/] {n:,}: {key}", soft_wrap=True)
+    for key, n in sorted(report.changed.items()):
+        err.print(f"[dim]rewritten by FtM[/] {n:,}: {key}", soft_wrap=True)
 
 
 # --------------------------------------------------------------------------------------- show

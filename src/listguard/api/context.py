@@ -86,7 +86,10 @@ def screen(
     if snap.screener is None:
         raise ApiError(503, "the matching engine (listguard.matching) is not installed in this build")
     matching = matching_module()
-    query = matching.Query(datasets=datasets, **fields)
+    try:
+        query = matching.Query(datasets=datasets, **fields)
+    except ValueError as exc:  # the matcher's own validation (schema...): the caller's fault
+        raise ApiError(400, str(exc)) from exc
     hits = snap.screener.screen(query, limit=limit + len(exclude), threshold=threshold)
     if exclude:
         hits = [h for h in hits if h.entity_id not in exclude]

@@ -77,21 +77,27 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _build_screener(store: Store, versions: list[VersionInfo], entities: list[Entity]) -> Any | None:
-    """The matching engine over ``entities``, from its disk cache when one exists."""
-    if not matching_available():
-        return None
-    matching = importlib.import_module("listguard.matching")
-    index: Any = None
+def _build_index(store: Store, versions: list[VersionInfo]) -> Any:
+    """The matcher's compiled index over exactly ``versions``, from a disk cache if possible.
+
+    The cache is shared with monitoring runs (same file per set of version ids), so a server
+    starting after a ``listguard load`` that re-screened portfolios does not build it again.
+    """
+    snapshot = {v.dataset: v.id for v in versions}
     if importlib.util.find_spec("listguard.index_cache") is not None:
         cache = importlib.import_module("listguard.index_cache")
-        loader = getattr(cache, "load_or_build", None)
-        if loader is not None:
-            index = loader(store, versions, entities)
-    if index is None:
-        index_mod = importlib.import_module("listguard.index")
-        index = index_mod.Index.build(entities)
-    return matching.Screener(index)
+        for name in ("load_or_build", "get_index", "build_or_load"):
+            fn = getattr(cache, name, None)
+            if fn is not None:
+                return fn(store, snapshot)
+    if importlib.util.find_spec("listguard.monitor.engine") is not None:
+        engine = importlib.import_module("listguard.monitor.engine")
+        return engine.build_list_index(store, snapshot)
+    index_mod = importlib.import_module("listguard.index")
+    entities: list[Entity] = []
+    for v in versions:
+        entities.extend(store.version_entities(v.id))
+    return index_mod.Index.build(entities)
 
 
 def build_snapshot(store: Store, versions: list[VersionInfo] | None = None) -> Snapshot:
@@ -99,21 +105,29 @@ def build_snapshot(store: Store, versions: list[VersionInfo] | None = None) -> S
     started = time.perf_counter()
     if versions is None:
         versions = store.current_versions()
-    entities: list[Entity] = []
-    for v in versions:
-        entities.extend(store.version_entities(v.id))
+    index: Any = None
+    if matching_available():
+        index = _build_index(store, versions)
+        entities = list(index)
+    else:
+        entities = []
+        for v in versions:
+            entities.extend(store.version_entities(v.id))
     by_id: dict[str, Entity] = {}
     linked: dict[str, list[tuple[str, str]]] = {}
     for e in entities:
+        # The source record is what the list wrote; pages that show it read it from the
+        # store, so the long-lived snapshot does not keep a copy of every list's raw text.
+        e.record = {}
         by_id[e.id] = e
         for link in e.links:
             if link.target:
                 linked.setdefault(link.target, []).append((e.id, link.relation))
-    screener = _build_screener(store, versions, entities)
-    # The source record is what the list wrote; pages that show it read it from the store, so
-    # the long-lived snapshot does not keep a second copy of every list's raw text.
-    for e in entities:
-        e.record = {}
+    screener = None
+    if index is not None:
+        # Last, right before the swap: the Screener registers the index's name variants with
+        # the comparer (process-wide), and the old snapshot serves until the swap.
+        screener = importlib.import_module("listguard.matching").Screener(index)
     return Snapshot(
         key=version_key(versions),
         versions=tuple(versions),

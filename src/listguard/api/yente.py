@@ -29,8 +29,19 @@ QUERY_COUNTRY_PROPS = ("nationality", "citizenship", "country", "jurisdiction", 
 QUERY_DATE_PROPS = ("birthDate", "incorporationDate")
 QUERY_ID_PROPS = ID_PROPS + ("address", "publicKey")  # publicKey: a crypto wallet address
 
-#: FtM schemata a query may name. Abstract parents ("Thing", "LegalEntity") widen the search.
-KNOWN_SCHEMATA = ("Person", "Organization", "Company", "LegalEntity", "Vessel", "Airplane", "PublicBody", "Thing", "Asset")
+#: FtM schemata a query may name, and what the matcher screens them as. Abstract parents
+#: ("Thing", "Asset") widen the search to every type; a public body is an organisation.
+KNOWN_SCHEMATA = {
+    "Person": "Person",
+    "Organization": "Organization",
+    "Company": "Company",
+    "LegalEntity": "LegalEntity",
+    "Vessel": "Vessel",
+    "Airplane": "Airplane",
+    "PublicBody": "Organization",
+    "Thing": None,
+    "Asset": None,
+}
 
 
 class EntityExample(BaseModel):
@@ -148,13 +159,11 @@ def query_fields(example: EntityExample) -> dict[str, Any]:
     joined = " ".join(p for p in parts if p)
     if joined and joined not in names:
         names.append(joined)
-    schema: str | None = example.schema_
-    if schema not in KNOWN_SCHEMATA:
+    if example.schema_ not in KNOWN_SCHEMATA:
         raise QueryProblem(
-            f"unknown schema {schema!r}; use one of {', '.join(KNOWN_SCHEMATA)}"
+            f"unknown schema {example.schema_!r}; use one of {', '.join(KNOWN_SCHEMATA)}"
         )
-    if schema in ("Thing", "Asset"):
-        schema = None
+    schema = KNOWN_SCHEMATA[example.schema_]
     countries: list[str] = []
     for prop in QUERY_COUNTRY_PROPS:
         countries.extend(c.lower() if len(c) <= 3 else c for c in _values(props, prop))
@@ -177,10 +186,21 @@ def query_fields(example: EntityExample) -> dict[str, Any]:
     }
 
 
-def features(hit: Any) -> dict[str, float]:
+def explanation_dict(hit: Any) -> dict[str, Any]:
+    """The hit's explanation as JSON data (the matcher gives an object with ``to_dict``)."""
+    explanation = getattr(hit, "explanation", None)
+    if explanation is None:
+        return {}
+    if isinstance(explanation, dict):
+        return explanation
+    return explanation.to_dict()  # type: ignore[no-any-return]
+
+
+def features(hit: Any, explanation: dict[str, Any] | None = None) -> dict[str, float]:
     """yente-style ``features``: feature name -> number, from the hit's explanation."""
     out: dict[str, float] = {}
-    explanation = getattr(hit, "explanation", None) or {}
+    if explanation is None:
+        explanation = explanation_dict(hit)
     name = explanation.get("name") if isinstance(explanation, dict) else None
     if isinstance(name, dict) and isinstance(name.get("score"), (int, float)):
         out["name_score"] = float(name["score"])
@@ -198,6 +218,7 @@ def features(hit: Any) -> dict[str, float]:
 def scored_entity(hit: Any, entity: Entity | None, threshold: float) -> dict[str, Any]:
     """One yente result for a matcher hit."""
     score = round(float(hit.score), 4)
+    explanation = explanation_dict(hit)
     return {
         "id": hit.entity_id,
         "caption": hit.caption,
@@ -211,8 +232,8 @@ def scored_entity(hit: Any, entity: Entity | None, threshold: float) -> dict[str
         "last_change": None,
         "score": score,
         "match": score >= threshold,
-        "features": features(hit),
-        "explanation": hit.explanation,
+        "features": features(hit, explanation),
+        "explanation": explanation,
         "token": None,
     }
 

@@ -473,8 +473,8 @@ def register(app: typer.Typer) -> None:
             parsed = None
             if anchor:
                 try:
-                    seq, digest = anchor.split(":", 1)
-                    parsed = (int(seq), digest.strip())
+                    anchor_seq, anchor_hash = anchor.split(":", 1)
+                    parsed = (int(anchor_seq), anchor_hash.strip())
                 except ValueError:
                     raise _fail("--anchor: use SEQ:HASH as printed by `listguard audit --export`")
             ok, problem = audit.verify(store.engine, anchor=parsed)

@@ -45,7 +45,7 @@ def run(
     if which in ("screening", "all"):
         from listguard.evaluation.screening import evaluate_screening
 
-        results.append(evaluate_screening(data, log=log))
+        results.append(evaluate_screening(data, log=log, peers=peers))
     return results
 
 

@@ -86,26 +86,34 @@ def _target(set_name: str) -> tuple[str, float] | None:
 
 
 def screening_table(result: dict[str, Any]) -> Table:
-    systems = sorted({s for g in result["groups"] for s in g["results"]}, key=lambda s: SYSTEM_ORDER.index(s) if s in SYSTEM_ORDER else 99)
-    table = Table(
-        title=f"Screening evaluation (limit {result.get('limit')}, default threshold "
-        f"{result.get('threshold')}, seed {result.get('seed')})",
-        caption="recall@match: a correct entry among the hits flagged match; recall@5: among the "
-        "top 5 whatever the score; FA/q: matches on wrong entries per query; FA q%: share of "
-        "queries with any wrong match. For sets of listed names, 'wrong' means not the source "
-        "entry, not an entry carrying exactly one of its names, not its SDN/CSL copy (so the "
-        "same party listed elsewhere under a fuller name counts as wrong). Targets: Latin "
-        "variants recall@match >= 0.98, other scripts >= 0.90, non-listed names <= 1% of "
-        "queries with any match.",
+    systems = sorted(
+        {s for g in result["groups"] for s in g["results"]},
+        key=lambda s: SYSTEM_ORDER.index(s) if s in SYSTEM_ORDER else 99,
     )
-    table.add_column("set")
-    table.add_column("group", overflow="fold", max_width=22)
-    table.add_column("n", justify="right")
+    k = result.get("limit", 5)
+    peers = result.get("peers")
+    peer_note = (
+        f" Peers ({peers['runner']}, match = score >= {peers['threshold']:.2f}) re-score listguard's "
+        f"top {result.get('candidates_for_peers')} candidates per query (no retrieval of their own), "
+        "so they share listguard's retrieval misses."
+        if peers else ""
+    )
+    table = Table(
+        title=f"Screening evaluation (limit {k}, listguard default threshold "
+        f"{result.get('threshold')}, seed {result.get('seed')})",
+        caption=f"Each cell: recall@match / recall@{k} / false alerts per query / % of queries "
+        f"with a false alert. recall@match: a correct entry among the hits flagged match; "
+        f"recall@{k}: among the top {k} whatever the score. For sets of listed names a false alert "
+        "is a match on an entry that is not the source entry, does not carry exactly one of its "
+        "names and is not its SDN/CSL copy (the same party listed elsewhere under a fuller name "
+        "counts as false). Targets (listguard): Latin variants recall@match >= 0.98, other "
+        "scripts >= 0.90, non-listed names <= 1% of queries with any match." + peer_note,
+    )
+    table.add_column("set", no_wrap=True)
+    table.add_column("group", no_wrap=True, overflow="ellipsis", max_width=14)
+    table.add_column("n", justify="right", no_wrap=True)
     for s in systems:
-        table.add_column(f"{s}\nrecall@match", justify="right")
-        table.add_column(f"{s}\nrecall@5", justify="right")
-        table.add_column(f"{s}\nFA/q", justify="right")
-        table.add_column(f"{s}\nFA q%", justify="right")
+        table.add_column(f"{s}\nR@match / R@{k} / FA/q / FA%", justify="right", no_wrap=True)
     last = None
     for group in result["groups"]:
         if last is not None and group["set"] != last:
@@ -116,19 +124,19 @@ def screening_table(result: dict[str, Any]) -> Table:
         for s in systems:
             res = group["results"].get(s)
             if res is None:
-                row += ["n/a"] * 4
+                row.append("n/a")
                 continue
             rm = res.get("recall_match")
             rm_txt = _fmt(rm)
-            fa_rate = _fmt(100 * res["false_alert_query_rate"], 2)
-            if target and group["group"] == "all":
+            fa_rate = _fmt(100 * res["false_alert_query_rate"], 1) + "%"
+            if s == "listguard" and target and group["group"] == "all":
                 metric, goal = target
                 if metric == "recall_match" and rm is not None:
                     rm_txt = f"[{'green' if rm >= goal else 'red'}]{rm_txt}[/]"
                 if metric == "match_rate":
                     ok = res["false_alert_query_rate"] <= goal
                     fa_rate = f"[{'green' if ok else 'red'}]{fa_rate}[/]"
-            row += [rm_txt, _fmt(res.get(f"recall_at_{result.get('limit', 5)}")), _fmt(res["false_alerts_per_query"]), fa_rate]
+            row.append(f"{rm_txt} / {_fmt(res.get(f'recall_at_{k}'))} / {_fmt(res['false_alerts_per_query'], 2)} / {fa_rate}")
         table.add_row(*row)
     return table
 
@@ -153,6 +161,8 @@ def print_report(results: list[dict[str, Any]], con: Console | None = None) -> N
             )
             for f in failed:
                 con.print(f"[bold red]NOT LOADED[/] {f['path']}: {f['error']}")
+            if result.get("peers_error"):
+                con.print(f"[bold red]Peers NOT MEASURED on screening[/]: {result['peers_error']}")
             con.print(screening_table(result))
         con.print()
 

@@ -50,6 +50,8 @@ from listguard.model import NAME_PROPS, Entity
 
 OURS = "listguard"
 LIMIT = 5
+#: Hits per query handed to the peers to re-score (they have no retrieval of their own).
+CANDIDATES = 10
 SEED = 20240603
 
 #: Queries per variant class (split between people and organisations where both apply).
@@ -227,3 +229,219 @@ def identity_names(ent: Entity, eval_dir: Path) -> list[str]:
             if is_latin(name) and len(tokens) >= 2 and not TITLE_WORDS & set(tokens):
                 names.append(name)
     return names
+
+
+# -- running ----------------------------------------------------------------------------------
+
+
+class Runner:
+    def __init__(self, log: Callable[[str], None], m: Any = None, Index: Any = None) -> None:
+        self.m = m if m is not None else matching(SCREENING_API)
+        self.Index = Index if Index is not None else index_cls()
+        self.log = log
+        self.builds: dict[str, dict[str, Any]] = {}
+
+    def build(self, label: str, entities: list[Entity]) -> Any:
+        t0 = time.perf_counter()
+        index = self.Index.build(entities)
+        dt = time.perf_counter() - t0
+        self.builds[label] = {"entities": len(entities), "seconds": round(dt, 2)}
+        self.log(f"[screening] index '{label}': {len(entities):,} entities built in {dt:.1f}s")
+        return index
+
+    def run(
+        self, index: Any, queries: list[ScreenQuery], tallies: "Tallies"
+    ) -> tuple[float, list[list[str]]]:
+        """Screen every query; tally the first :data:`LIMIT` hits; return the seconds taken and
+        each query's first :data:`CANDIDATES` hit ids (what the peers re-score)."""
+        screener = self.m.Screener(index)
+        Query = self.m.Query
+        candidates: list[list[str]] = []
+        t0 = time.perf_counter()
+        for q in queries:
+            kwargs = {"schema": q.schema} if q.schema else {}
+            hits = screener.screen(Query.from_name(q.name, **kwargs), limit=CANDIDATES)
+            triples = [(h.entity_id, float(h.score), bool(h.match)) for h in hits[:LIMIT]]
+            tallies.add(OURS, q, triples)
+            candidates.append([h.entity_id for h in hits])
+        return time.perf_counter() - t0, candidates
+
+
+class Tallies:
+    def __init__(self) -> None:
+        self.by_system: dict[str, dict[tuple[str, str], ScreeningTally]] = {}
+
+    def add(self, system: str, q: ScreenQuery, triples: list[tuple[str, float, bool]]) -> None:
+        tallies = self.by_system.setdefault(system, {})
+        for key in ((q.set, q.group), (q.set, "all")):
+            tallies.setdefault(key, ScreeningTally(k=LIMIT)).add(q.expected, triples, q.name, q.detail)
+
+
+def peer_rescore(
+    peer_runner: Any,
+    queries: list[ScreenQuery],
+    candidates: list[list[str]],
+    by_id: dict[str, Entity],
+    tallies: Tallies,
+    log: Callable[[str], None],
+) -> dict[str, float]:
+    """Score listguard's candidates for each query with every peer algorithm and tally the
+    peers' own ranking and ``score >= 0.70`` decisions."""
+    from listguard.evaluation.peers import PEER_ALGORITHMS, PEER_THRESHOLD
+
+    pairs = []
+    owners = []
+    for qi, (q, ids) in enumerate(zip(queries, candidates)):
+        query = {"schema": q.schema or "LegalEntity", "properties": {"name": [q.name]}}
+        for ident in ids:
+            ent = by_id.get(ident)
+            if ent is None:
+                continue
+            pairs.append((query, {"schema": ent.schema, "properties": ent.properties}))
+            owners.append((qi, ident))
+    reply = peer_runner.score(PEER_ALGORITHMS, pairs) if pairs else {"scores": {a: [] for a in PEER_ALGORITHMS}, "seconds": {}}
+    for alg in PEER_ALGORITHMS:
+        per_query: list[list[tuple[str, float, bool]]] = [[] for _ in queries]
+        for (qi, ident), score in zip(owners, reply["scores"][alg]):
+            per_query[qi].append((ident, score, score >= PEER_THRESHOLD))
+        for q, hits in zip(queries, per_query):
+            hits.sort(key=lambda h: -h[1])
+            tallies.add(alg, q, hits[:LIMIT])
+    seconds = {a: round(v, 2) for a, v in reply.get("seconds", {}).items()}
+    log(f"[screening] peers re-scored {len(pairs):,} candidate pairs: " + ", ".join(f"{a} {v:.1f}s" for a, v in seconds.items()))
+    return seconds
+
+
+def evaluate_screening(
+    shared: Path | None = None,
+    log: Callable[[str], None] = lambda m: None,
+    sets: Iterable[str] | None = None,
+    runner: "Runner | None" = None,
+    entities: list[Entity] | None = None,
+    sizes: dict[str, int] | None = None,
+    peers: bool = False,
+) -> dict[str, Any]:
+    """Run the screening sets. ``runner``/``entities``/``sizes`` are for tests (a stand-in
+    matcher, a handful of entries, small samples); by default the real matcher screens the
+    real lists at the sizes above. With ``peers``, nomenklatura's algorithms re-score
+    listguard's top :data:`CANDIDATES` candidates of every query (they have no retrieval of
+    their own), so their figures share listguard's retrieval misses."""
+    shared = shared_data_dir(shared)
+    eval_dir = shared / "eval"
+    wanted = set(sets) if sets else {"latin_variants", "original_script", "wikidata_ko", "watchman", "putin", "non_listed"}
+    size = {
+        "per_kind": VARIANTS_PER_KIND,
+        "korean": KOREAN_SAMPLE,
+        "people": NON_LISTED_PEOPLE,
+        "companies": NON_LISTED_COMPANIES,
+        **(sizes or {}),
+    }
+    result: dict[str, Any] = {
+        "set": "screening", "limit": LIMIT, "candidates_for_peers": CANDIDATES, "seed": SEED,
+        "groups": [], "sizes": size,
+    }
+    try:
+        runner = runner or Runner(log)
+        result["threshold"] = float(runner.m.DEFAULT_THRESHOLD)
+    except MatcherUnavailable as exc:
+        log(f"[screening] *** {OURS} NOT MEASURED: {exc}")
+        result["error"] = str(exc)
+        return result
+
+    peer_runner = None
+    if peers:
+        from listguard.evaluation.peers import PEER_THRESHOLD
+        from listguard.evaluation.peers import peer_runner as make_peer_runner
+
+        peer_runner, note = make_peer_runner()
+        if peer_runner is None:
+            log(f"[screening] *** PEERS NOT MEASURED: {note}")
+            result["peers_error"] = note
+        else:
+            result["peers"] = {"runner": peer_runner.describe(), "threshold": PEER_THRESHOLD}
+
+    if entities is None:
+        lists = load_lists(shared, log=log)
+        result["lists"] = {
+            "loaded": [{"path": p, "dataset": d, "entities": n, "seconds": round(s, 2)} for p, d, n, s in lists.loaded],
+            "failed": [{"path": p, "error": e} for p, e in lists.failed],
+        }
+        if lists.failed:
+            log(f"[screening] *** {len(lists.failed)} list(s) NOT LOADED: " + ", ".join(p for p, _ in lists.failed))
+        entities = lists.entities
+    if not entities:
+        result["error"] = "no list could be parsed"
+        log("[screening] *** no list parsed: screening sets need the real lists")
+        return result
+
+    keys = NameKeyIndex(entities)
+    tallies = Tallies()
+    timings: dict[str, dict[str, Any]] = {}
+    base = runner.build("lists", entities)
+    base_by_id = {e.id: e for e in entities}
+
+    def timed(set_name: str, index: Any, queries: list[ScreenQuery], by_id: dict[str, Entity]) -> None:
+        dt, candidates = runner.run(index, queries, tallies)
+        timings[set_name] = {"queries": len(queries), "seconds": round(dt, 2)}
+        log(f"[screening] {set_name}: {len(queries):,} queries in {dt:.1f}s")
+        if peer_runner is not None:
+            timings[set_name]["peer_seconds"] = peer_rescore(peer_runner, queries, candidates, by_id, tallies, log)
+
+    if "latin_variants" in wanted:
+        timed("latin_variants", base, latin_variant_queries(entities, keys, per_kind=size["per_kind"]), base_by_id)
+
+    if "non_listed" in wanted:
+        from listguard.evaluation.synthetic import FakerUnavailable, generate_names
+
+        try:
+            names, stats = generate_names(size["people"], size["companies"], SEED, keys)
+            result["non_listed_generation"] = stats
+            qs = [
+                ScreenQuery("non_listed", n.schema.lower(), n.name, n.schema, set(), {"locale": n.locale})
+                for n in names
+            ]
+            timed("non_listed", base, qs, base_by_id)
+        except FakerUnavailable as exc:
+            log(f"[screening] *** non_listed NOT MEASURED: {exc}")
+            result["non_listed_error"] = str(exc)
+    del base
+
+    ext_sets = wanted & {"wikidata_ko", "watchman", "putin"}
+    if ext_sets:
+        added, specs = extension_sets(eval_dir, sample=size["korean"])
+        ext_entities = entities + added
+        ext_keys = NameKeyIndex(ext_entities)
+        by_id = {e.id: e for e in added}
+        ext = runner.build("lists+eval_names", ext_entities)
+        qs = []
+        for set_name, group, query, ident in specs:
+            if set_name not in ext_sets:
+                continue
+            ent = by_id[ident]
+            expected = ext_keys.same_party(Entity(ent.id, ent.schema, ent.dataset, {"name": identity_names(ent, eval_dir)}))
+            qs.append(ScreenQuery(set_name, group, query, "Person", expected, {"expected_name": ent.caption}))
+        timed("+".join(sorted(ext_sets)), ext, qs, {**base_by_id, **by_id})
+        del ext
+
+    if "original_script" in wanted:
+        latin_entities = latin_only(entities)
+        latin_keys = NameKeyIndex(latin_entities)
+        qs = original_script_queries(entities, latin_keys)
+        if qs:
+            latin_index = runner.build("lists, Latin names only", latin_entities)
+            timed("original_script", latin_index, qs, {e.id: e for e in latin_entities})
+            del latin_index
+        else:
+            log("[screening] original_script: the parsed lists carry no non-Latin names")
+
+    order = ["latin_variants", "original_script", "wikidata_ko", "watchman", "putin", "non_listed"]
+    ours = tallies.by_system.get(OURS, {})
+    for (set_name, group), tally in sorted(ours.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1] != "all", -kv[1].n, kv[0][1])):
+        results = {OURS: tally.to_dict()}
+        for system, by_key in tallies.by_system.items():
+            if system != OURS and (set_name, group) in by_key:
+                results[system] = by_key[(set_name, group)].to_dict()
+        result["groups"].append({"set": set_name, "group": group, "n": tally.n, "results": results})
+    result["indexes"] = runner.builds
+    result["timings"] = timings
+    return result

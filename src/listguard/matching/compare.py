@@ -118,6 +118,10 @@ _SIM_CACHE: dict[tuple[str, str, int, int], tuple[float, str]] = {}
 on_change(_SIM_CACHE.clear)
 
 
+def _consonants(key: str) -> int:
+    return sum(1 for ch in key if ch != "a")
+
+
 def _fuzzy(a: str, b: str) -> float:
     length = max(len(a), len(b))
     if abs(len(a) - len(b)) > 4:
@@ -149,7 +153,13 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
             return (0.78 if length >= 4 else 0.7), TRANSLIT
         return 0.0, TRANSLIT
     if a.key == b.key and len(a.key) > 1:
-        return (0.95 if sa == sb == LATIN else 0.9), (ROMANISATION if sa == sb else TRANSLIT)
+        if sa != LATIN or sb != LATIN:
+            return 0.9, TRANSLIT
+        # Same key: a romanisation variant (Jong/Jeong, Sergei/Sergey) when the spellings are a
+        # letter apart; further apart, the key only says the consonants agree (Putin/Petion).
+        if OSA.distance(a.text, b.text, score_cutoff=2) <= 1:
+            return 0.95, ROMANISATION
+        return (0.9 if _consonants(a.key) >= 4 else 0.85), ROMANISATION
     if share_group(a.vform, b.vform):
         return 0.93, VARIANT
     if a.loose == b.loose and len(a.loose) > 1:

@@ -241,7 +241,7 @@ def raise_alerts(
                 "created_at": now,
                 "updated_at": now,
             }
-            alert_id = int(conn.execute(insert(t.alerts).values(**values)).inserted_primary_key[0])
+            alert_id = t.new_id(conn.execute(insert(t.alerts).values(**values)))
             stats.raised += 1
             stats.alert_ids.append(alert_id)
             older_open = [a.id for a in history if a.status == "open"]

@@ -128,7 +128,7 @@ def allow(
         ).first()
         if exists is None:
             raise DecisionError(f"no portfolio {portfolio!r}; see `listguard monitor list`")
-        allow_id = int(
+        allow_id = t.new_id(
             conn.execute(
                 insert(t.allow).values(
                     portfolio=portfolio,
@@ -141,7 +141,7 @@ def allow(
                     revoked_at=None,
                     expiry_handled=0,
                 )
-            ).inserted_primary_key[0]
+            )
         )
         audit.record(
             conn,

@@ -150,7 +150,7 @@ def _start_run(engine: Engine, portfolio: str, trigger: str, actor: str, waterma
             .where((t.runs.c.portfolio == portfolio) & (t.runs.c.status == "running"))
             .values(status="interrupted")
         )
-        return int(
+        return t.new_id(
             conn.execute(
                 insert(t.runs).values(
                     portfolio=portfolio,
@@ -161,7 +161,7 @@ def _start_run(engine: Engine, portfolio: str, trigger: str, actor: str, waterma
                     versions_from=orjson.dumps(watermark).decode() if watermark is not None else None,
                     versions_to=orjson.dumps(snapshot).decode(),
                 )
-            ).inserted_primary_key[0]
+            )
         )
 
 
@@ -369,9 +369,14 @@ def _records_side(
             else:
                 reason = "changed_record"
                 changes = describe_changes(record.screened_data, record.data)
-            candidates.extend(
-                _candidates_for(record, hits, refs, lambda _eid, r=reason: r, lambda _rec, _eid, c=changes: c)
-            )
+
+            def reason_for(_eid: str, r: str = reason) -> str | None:
+                return r
+
+            def changes_for(_rec: StoredRecord, _eid: str, c: list[dict[str, Any]] = changes) -> list[dict[str, Any]]:
+                return c
+
+            candidates.extend(_candidates_for(record, hits, refs, reason_for, changes_for))
         now = audit.now()
         with engine.begin() as conn:
             _lock(conn, portfolio)
@@ -692,7 +697,7 @@ def _delist(
         ).first()
         if exists:
             continue
-        alert_id = int(conn.execute(insert(t.alerts).values(**values)).inserted_primary_key[0])
+        alert_id = t.new_id(conn.execute(insert(t.alerts).values(**values)))
         report.raised["delisted"] += 1
         report.alert_ids.append(alert_id)
         events.append(

@@ -28,6 +28,7 @@ Design notes (the *why*):
 from __future__ import annotations
 
 import weakref
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -228,10 +229,17 @@ def ensure_schema(engine: Engine) -> None:
     _ready.add(engine)
 
 
-def row_dict(row: object) -> dict[str, object]:
+def row_dict(row: Any) -> dict[str, Any]:
     """A result row as a plain ``dict[str, ...]``.
 
     Column names are SQLAlchemy ``quoted_name`` objects (a ``str`` subclass), which orjson
     refuses as dict keys; every row that becomes JSON goes through here.
     """
-    return {str(k): v for k, v in row._mapping.items()}  # type: ignore[attr-defined]
+    return {str(k): v for k, v in row._mapping.items()}
+
+
+def new_id(result: Any) -> int:
+    """The primary key an INSERT generated."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])

@@ -79,7 +79,7 @@ def add_webhook(
         raise ValueError("webhook secret: use at least 8 characters (it signs every delivery)")
     t.ensure_schema(engine)
     with engine.begin() as conn:
-        hook_id = int(
+        hook_id = t.new_id(
             conn.execute(
                 insert(t.webhooks).values(
                     url=url,
@@ -89,7 +89,7 @@ def add_webhook(
                     created_by=actor or audit.whoami(),
                     created_at=audit.now(),
                 )
-            ).inserted_primary_key[0]
+            )
         )
         # The secret itself never goes into the audit log.
         audit.record(conn, "webhook.add", actor, {"webhook_id": hook_id, "url": url, "portfolio": portfolio})

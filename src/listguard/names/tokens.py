@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from rigour._core import ordinals_dict, person_name_prefixes_list
 from rigour.names.org_types import extract_org_types, replace_org_types_compare
@@ -204,8 +204,7 @@ def roman_value(word: str) -> int | None:
 
 
 # --------------------------------------------------------------------------------- tokens
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One token of a name, with everything a comparison needs precomputed.
 
     ``text`` is the ASCII form, ``key``/``loose``/``skel`` the phonetic keys (see
@@ -213,6 +212,9 @@ class Token:
     script class of the original, ``num`` the value of a number token, ``canon`` the canonical
     form of a particle, ``frag`` whether it is one syllable of a Hangul/Han word, ``vform`` the
     key of its known variants (rigour's name database: Mohammed/Muhammad, Jong/Chong...).
+
+    A NamedTuple rather than a dataclass: an index holds hundreds of thousands of these and
+    tuples pickle and unpickle an order of magnitude faster.
     """
 
     text: str
@@ -224,9 +226,9 @@ class Token:
     num: int
     canon: str
     frag: bool
-    vform: str  # the form variant groups are looked up by (see listguard.names.variants)
     raw: str  # the written word this token comes from
     orig: str  # the written characters of this token (differs from raw for syllables)
+    vform: str  # the form variant groups are looked up by (see listguard.names.variants)
 
 
 _EMPTY: frozenset[str] = frozenset()
@@ -258,8 +260,7 @@ def make_token(text: str, kind: int, script: int, frag: bool, raw: str, tag: str
 
 
 # ----------------------------------------------------------------------------------- names
-@dataclass(frozen=True, slots=True)
-class NameForm:
+class NameForm(NamedTuple):
     """A name ready for comparison: tokens in written order, legal forms set aside."""
 
     original: str
@@ -349,7 +350,7 @@ def _legal_forms(text: str, words: list[str], tag: str) -> tuple[list[str], list
     removed = [False] * len(words)
     forms: list[str] = []
     classes: list[str] = []
-    if len(words) < 1:
+    if len(words) < 2:
         return forms, classes, removed
     candidates: list[tuple[list[str], str, str]] = []
     for found, canonical in extract_org_types(text):
@@ -357,7 +358,8 @@ def _legal_forms(text: str, words: list[str], tag: str) -> tuple[list[str], list
         generic = replace_org_types_compare(canonical, generic=True)
         candidates.append((seq, canonical, generic))
     for seq_t, (canonical, generic) in _EXTRA_LEGAL.items():
-        candidates.append((list(seq_t), canonical, generic))
+        if seq_t[0] == words[0] or seq_t[-1] == words[-1]:
+            candidates.append((list(seq_t), canonical, generic))
     for seq, canonical, generic in candidates:
         # find in the words not yet removed, at the ends of the remaining sequence
         live = [i for i, r in enumerate(removed) if not r]
@@ -399,7 +401,9 @@ def analyse_name(name: str, tag: str = ANY) -> NameForm:
     words = [w for w in _SPLIT.split(text) if w]
     legal: list[str] = []
     classes: list[str] = []
-    if tag != OBJ and words:
+    if tag in (ORG, ANY) and words:
+        # person names keep every word: "PAO" is a surname in a Chinese name and a legal form
+        # (Russian public JSC) in a company name
         legal, classes, removed = _legal_forms(text, words, tag)
         words = [w for w, r in zip(words, removed) if not r]
     if tag == OBJ:

@@ -94,27 +94,26 @@ def ensure_loaded() -> None:
 
 
 def subset_for(forms: Iterable[str]) -> dict[str, tuple[int, ...]]:
-    """Every spelling in a group that one of ``forms`` belongs to (loads the table).
+    """Every spelling in a group that one of ``forms`` belongs to.
 
     This is what an index needs to recognise, at query time, a spelling it has never seen
-    (``Usama``) as a variant of one it holds (``Osama``).
+    (``Usama``) as a variant of one it holds (``Osama``). Streams the table: no full load.
     """
-    ensure_loaded()
-    wanted: set[int] = set()
-    for form in forms:
-        wanted.update(_GROUPS.get(form, _EMPTY))
-    if not wanted:
-        return {}
-    out: dict[str, tuple[int, ...]] = {}
-    for form, ids in _GROUPS.items():
-        if len(ids) == 1:
-            if ids[0] in wanted:
-                out[form] = ids
-        else:
-            keep = tuple(i for i in ids if i in wanted)
-            if keep:
-                out[form] = keep
-    return out
+    wanted = set(forms)
+    out: dict[str, list[int]] = {}
+    for gid, line in enumerate(_read_lines()):
+        if not line or line[0] == "#":
+            continue
+        parts = line.split(" ")
+        if wanted.isdisjoint(parts):
+            continue
+        for form in parts:
+            lst = out.get(form)
+            if lst is None:
+                out[form] = [gid]
+            else:
+                lst.append(gid)
+    return {form: tuple(ids) for form, ids in out.items()}
 
 
 def register(subset: dict[str, tuple[int, ...]]) -> None:

@@ -44,6 +44,11 @@ class ParseResult:
     stats: dict[str, int] = field(default_factory=dict)
     #: Human-readable warnings (orphans, skipped rows...), a bounded sample.
     warnings: list[str] = field(default_factory=list)
+    #: A patch (an OpenSanctions ``.delta.json``), not a whole list: the store applies it on
+    #: top of the current version instead of replacing it. ``entities`` are upserts.
+    partial: bool = False
+    #: With ``partial``: ids the patch deletes.
+    deleted: list[str] = field(default_factory=list)
 
     def warn(self, message: str, limit: int = 50) -> None:
         if len(self.warnings) < limit:

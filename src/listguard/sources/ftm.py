@@ -167,6 +167,7 @@ def parse(path: Path, dataset: str | None = None) -> ParseResult:
     check_file(path)
     result = ParseResult(dataset=dataset or DATASET, entities=[], files=[path])
     raw: dict[str, tuple[dict[str, Any], Schema]] = {}
+    deleted: list[str] = []
     ops = 0
     lines = 0
     for number, line in _lines(path):
@@ -181,6 +182,7 @@ def parse(path: Path, dataset: str | None = None) -> ParseResult:
             entity, schema = _check_entity(path, number, data.get("entity"))
             result.count(f"delta_{op.lower()}")
             if op == "DEL":
+                deleted.append(_own_id(entity))
                 if raw.pop(entity["id"], None) is None:
                     result.count("delta_del_unknown")
                     result.warn(f"line {number}: DEL of {entity['id']}, which the file did not "
@@ -202,10 +204,14 @@ def parse(path: Path, dataset: str | None = None) -> ParseResult:
         raise SourceError(path, "the file has no entities (only blank lines)", "line 1")
     if ops and ops != lines:
         result.count("mixed_delta_and_entity_lines")
+    # A delta file patches the dataset's current version; it is not the whole list.
+    result.partial = ops > 0
 
     if dataset is None:
         result.dataset = _dataset_name(path, (e for e, _ in raw.values()), result)
     result.entities = _fold(raw, result)
+    kept = {e.id for e in result.entities}
+    result.deleted = [i for i in dict.fromkeys(deleted) if i not in kept]
     result.stats["lines"] = lines
     result.stats["entities"] = len(result.entities)
     return result

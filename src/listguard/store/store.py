@@ -143,6 +143,18 @@ class Store:
                 f"{dataset}: parser produced duplicate entity ids (e.g. {dupes[:3]}); not loaded"
             )
         counts = Counter(e.schema for e in result.entities)
+        carried: list[dict[str, Any]] = []
+        if result.partial and previous is not None:
+            # A patch: carry every entity of the current version it does not touch.
+            touched = {e.id for e in result.entities} | set(result.deleted)
+            with self.engine.connect() as conn:
+                for row in conn.execute(
+                    select(t.version_entities).where(t.version_entities.c.version_id == previous.id)
+                ):
+                    if row.entity_id not in touched:
+                        carried.append(row._asdict())
+                        counts[row.schema] += 1
+        entity_count = len(result.entities) + len(carried)
         with self.engine.begin() as conn:
             if conn.execute(select(t.datasets.c.name).where(t.datasets.c.name == dataset)).first() is None:
                 conn.execute(insert(t.datasets).values(name=dataset, title=title))
@@ -160,13 +172,17 @@ class Store:
                     published_at=result.published_at,
                     checksum=checksum,
                     source=source,
-                    entity_count=len(result.entities),
+                    entity_count=entity_count,
                     counts=orjson.dumps(dict(sorted(counts.items()))).decode(),
                     stats=orjson.dumps(result.stats).decode(),
                     warnings=orjson.dumps(result.warnings[:50]).decode(),
                     loaded_by=loaded_by or _whoami(),
                 )
             ).inserted_primary_key[0]
+            if carried:
+                for row in carried:
+                    row["version_id"] = version_id
+                conn.execute(insert(t.version_entities), carried)
             self._write_entities(conn, version_id, result.entities, progress)
             _fault("load", -1)
             conn.execute(
@@ -186,7 +202,8 @@ class Store:
                     "source": source,
                     "checksum": checksum,
                     "published_at": result.published_at,
-                    "entities": len(result.entities),
+                    "entities": entity_count,
+                    "patch": result.partial,
                     "previous_version_id": previous.id if previous else None,
                     "stats": result.stats,
                 },

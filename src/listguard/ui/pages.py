@@ -24,7 +24,7 @@ from listguard import __version__
 from listguard.api.context import ctx, default_threshold, resolve_dataset, screen
 from listguard.api.security import COOKIE, ApiError, Principal
 from listguard.api.views import entity_detail, version_diff
-from listguard.api.yente import QueryProblem, example, query_fields
+from listguard.api.yente import QueryProblem, example, explanation_dict, query_fields
 from listguard.ui import HERE
 
 router = APIRouter(include_in_schema=False)
@@ -223,7 +223,7 @@ def screen_page(
                         "match": float(h.score) >= threshold,
                         "matched_name": h.matched_name,
                         "datasets": list(h.datasets),
-                        "explanation": h.explanation or {},
+                        "explanation": explanation_dict(h),
                     }
                 )
         except (QueryProblem, ApiError) as exc:

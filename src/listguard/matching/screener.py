@@ -1,0 +1,402 @@
+"""Screening: from a query to ranked, explained hits over a compiled index.
+
+Two stages, because careful scoring is too slow to run against every listed name and cheap
+scoring is too crude to decide:
+
+1. **Retrieval** (:meth:`Screener.candidates`): each query token is looked up under the keys
+   the index compiled (exact, romanisation key, loose key, one-deletion neighbours, consonant
+   skeleton, variant groups, joined neighbours); every listed name that shares a key gets the
+   token's weight. Rare tokens find few names and weigh much; tokens in thousands of names are
+   not used to find candidates (they still count in scoring). The best few dozen names go on.
+2. **Scoring** (:func:`listguard.matching.compare.align`): each candidate name is aligned with
+   the query name part by part, then birth date, country and identifiers adjust the score
+   (:mod:`listguard.matching.features`). Only the hits returned are explained in full.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any, Callable, Iterable, Sequence
+
+from listguard.index import KINDS, IdentifierRef, Index, deletions, normalise_identifier, token_forms
+from listguard.matching.compare import align, explain_alignment
+from listguard.matching.explain import Explanation, FeatureEffect, name_phrase
+from listguard.matching.features import (
+    STRONG_ID_SCORE,
+    birth_date_effect,
+    country_effect,
+    identifier_effect,
+)
+from listguard.matching.query import Query
+from listguard.names import variants
+from listguard.names.phonetic import fold_key, loose_key
+from listguard.names.tokens import ANY, NAME, NameForm, analyse_name, split_alternatives, tag_for_schema
+from listguard.names.translit import LATIN
+
+#: Which listed schemata a query schema may hit. A person is never a company named after
+#: them, a vessel never its owner.
+SCHEMA_COMPAT: dict[str, frozenset[str]] = {
+    "Person": frozenset({"Person", "LegalEntity"}),
+    "Organization": frozenset({"Organization", "Company", "LegalEntity", "PublicBody"}),
+    "Company": frozenset({"Company", "Organization", "LegalEntity"}),
+    "LegalEntity": frozenset({"Person", "Organization", "Company", "LegalEntity", "PublicBody"}),
+    "Vessel": frozenset({"Vessel"}),
+    "Airplane": frozenset({"Airplane"}),
+}
+
+#: Candidate names scored per query.
+CANDIDATES = 40
+#: Hits scoring below this are not returned at all (they would only be noise).
+MIN_SCORE = 0.5
+#: A weak alias (OFAC/UN "low quality" a.k.a.) is a weaker identification than a name.
+WEAK_ALIAS_PENALTY = 0.1
+
+# similarity assumed for each kind of retrieval key (ranks candidates before scoring)
+_PROBES = (("t:", 1.0), ("k:", 0.95), ("l:", 0.85))
+
+
+@dataclass
+class Hit:
+    """One listed party a query may be."""
+
+    entity_id: str
+    score: float
+    match: bool
+    caption: str
+    schema: str
+    matched_name: str
+    datasets: list[str]
+    explanation: Explanation = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "entity_id": self.entity_id,
+            "score": self.score,
+            "match": self.match,
+            "caption": self.caption,
+            "schema": self.schema,
+            "matched_name": self.matched_name,
+            "datasets": list(self.datasets),
+            "explanation": self.explanation.to_dict(),
+        }
+
+
+@dataclass
+class _Scored:
+    pos: int
+    score: float
+    name_score: float
+    qform: NameForm | None
+    cform: NameForm | None
+    kind: int
+    alignment: Any
+    features: list[FeatureEffect]
+
+
+class Screener:
+    """Screens queries against one :class:`~listguard.index.Index`.
+
+    ``threshold`` is the match threshold (default :data:`listguard.matching.DEFAULT_THRESHOLD`).
+    A Screener holds no per-query state: one instance serves any number of queries (and,
+    forked, any number of processes).
+    """
+
+    def __init__(self, index: Index, threshold: float | None = None) -> None:
+        from listguard.matching import DEFAULT_THRESHOLD
+
+        self.index = index
+        self.threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
+        index.activate()
+        self._weights = index.weights
+
+    # -------------------------------------------------------------------------- retrieval
+    def _token_vids(self, tok: Any) -> dict[int, float]:
+        keys = self.index.keys
+        vids: dict[int, float] = {}
+
+        def probe(key: str, sim: float) -> None:
+            found = keys.get(key)
+            if found:
+                for vid in found:
+                    if vids.get(vid, 0.0) < sim:
+                        vids[vid] = sim
+
+        for prefix, sim in _PROBES:
+            value = tok.text if prefix == "t:" else tok.key if prefix == "k:" else tok.loose
+            if prefix == "l:" and len(value) < 3:
+                continue
+            probe(prefix + value, sim)
+        loose = tok.loose
+        if len(loose) >= 4:
+            probe("d:" + loose, 0.8)
+            for d in deletions(loose):
+                probe("l:" + d, 0.8)
+                probe("d:" + d, 0.8)
+        if tok.script != LATIN and len(tok.skel) >= 2:
+            probe("s:" + tok.skel, 0.8)
+        for form in token_forms(tok):
+            for gid in variants.groups(form):
+                probe(f"g:{gid}", 0.93)
+        return vids
+
+    def candidates(self, forms: Sequence[NameForm]) -> list[tuple[int, float]]:
+        """Name ids worth scoring, with a rough retrieval score, best first."""
+        index = self.index
+        postings = index.postings
+        weight = self._weights.weight
+        best: dict[int, float] = {}
+        for form in forms:
+            acc: dict[int, float] = {}
+            toks = [t for t in form.tokens if t.kind == NAME]
+            for tok in toks:
+                w = weight(tok)
+                vids = self._token_vids(tok)
+                if not vids:
+                    continue
+                seen: set[int] = set()
+                for vid, sim in sorted(vids.items(), key=itemgetter(1), reverse=True):
+                    plist = postings[vid]
+                    if len(plist) > 4000:
+                        continue
+                    inc = w * sim
+                    for nid in plist:
+                        if nid not in seen:
+                            seen.add(nid)
+                            acc[nid] = acc.get(nid, 0.0) + inc
+            # joined/split words: "Songhwa" vs "Song Hwa", syllables of a Hangul word
+            joined = index.joined
+            for tok in toks:
+                for nid in joined.get(tok.loose, ()):
+                    acc[nid] = acc.get(nid, 0.0) + weight(tok) * 0.9
+            for a, b in zip(toks, toks[1:]):
+                text = a.text + b.text
+                w = (weight(a) + weight(b)) * 0.9
+                for key in ("k:" + fold_key(text), "l:" + loose_key(text)):
+                    for vid in index.keys.get(key, ()):
+                        plist = postings[vid]
+                        if len(plist) <= 4000:
+                            for nid in plist:
+                                acc[nid] = acc.get(nid, 0.0) + w * 0.5
+            for nid, score in acc.items():
+                if score > best.get(nid, 0.0):
+                    best[nid] = score
+        if len(best) <= CANDIDATES:
+            return sorted(best.items(), key=itemgetter(1), reverse=True)
+        return heapq.nlargest(CANDIDATES, best.items(), key=itemgetter(1))
+
+    # ---------------------------------------------------------------------------- scoring
+    def _query_forms(self, query: Query) -> list[NameForm]:
+        tag = tag_for_schema(query.schema)
+        forms: list[NameForm] = []
+        for name in query.names:
+            for alt in split_alternatives(name):
+                form = analyse_name(alt, tag)
+                if form.tokens:
+                    forms.append(form)
+        return forms
+
+    def _identifier_refs(self, query: Query) -> dict[int, list[tuple[str, IdentifierRef]]]:
+        out: dict[int, list[tuple[str, IdentifierRef]]] = {}
+        for value in query.identifiers:
+            norm = normalise_identifier(value)
+            for ref in self.index.identifiers.get(norm, ()):
+                out.setdefault(ref.entity, []).append((value, ref))
+        return out
+
+    def _compatible(self, query: Query, pos: int) -> bool:
+        entity = self.index.entities[pos]
+        if query.datasets is not None and entity.dataset not in query.datasets:
+            return False
+        if query.schema is None:
+            return True
+        return entity.schema in SCHEMA_COMPAT.get(query.schema, frozenset({query.schema}))
+
+    def _score(self, query: Query, forms: list[NameForm]) -> list[_Scored]:
+        index = self.index
+        weights = self._weights
+        qtag = tag_for_schema(query.schema)
+        by_entity: dict[int, list[int]] = {}
+        for nid, _pre in self.candidates(forms):
+            pos = index.names[nid].entity
+            by_entity.setdefault(pos, []).append(nid)
+        id_refs = self._identifier_refs(query) if query.identifiers else {}
+        for pos in id_refs:
+            if pos not in by_entity:
+                by_entity[pos] = [
+                    nid for nid, n in enumerate(index.names) if n.entity == pos
+                ] if len(index.names) < 50_000 else []
+        results: list[_Scored] = []
+        for pos, nids in by_entity.items():
+            if not self._compatible(query, pos):
+                continue
+            best: _Scored | None = None
+            for nid in nids:
+                iname = index.names[nid]
+                cform = iname.form
+                tag = qtag if qtag != ANY else cform.tag
+                for qform in forms:
+                    al = align(qform, cform, weights, tag)
+                    score = al.score
+                    if KINDS[iname.kind] == "weakAlias":
+                        score -= WEAK_ALIAS_PENALTY
+                    if best is None or score > best.score:
+                        best = _Scored(pos, score, al.score, qform, cform, iname.kind, al, [])
+            if best is None:
+                entity = index.entities[pos]
+                best = _Scored(pos, 0.0, 0.0, None, None, 0, None, [])
+            entity = index.entities[pos]
+            features: list[FeatureEffect] = []
+            if best.kind == KINDS.index("weakAlias") and best.cform is not None:
+                features.append(FeatureEffect("weak_alias", -WEAK_ALIAS_PENALTY, "matched a weak (low-quality) alias"))
+            score = best.score
+            if score >= 0.3 or pos in id_refs:
+                if entity.schema in ("Person", "LegalEntity"):
+                    eff = birth_date_effect(query.birth_dates, entity)
+                    if eff is not None:
+                        features.append(eff)
+                        score += eff.effect
+                eff = country_effect(query.countries, entity)
+                if eff is not None:
+                    features.append(eff)
+                    score += eff.effect
+            if pos in id_refs:
+                found = identifier_effect(id_refs[pos], query.countries)
+                if found is not None:
+                    strong, eff = found
+                    if strong:
+                        new = max(score, STRONG_ID_SCORE)
+                        eff.effect = new - score
+                        score = new
+                    else:
+                        score += eff.effect
+                    features.append(eff)
+            if query.schema:
+                features.append(FeatureEffect("schema", 0.0, f"query {query.schema}, listed {entity.schema}"))
+            best.score = min(1.0, max(0.0, score))
+            best.features = features
+            results.append(best)
+        results.sort(key=lambda r: r.score, reverse=True)
+        return results
+
+    def _hit(self, query: Query, r: _Scored, threshold: float) -> Hit:
+        entity = self.index.entities[r.pos]
+        score = round(r.score, 3)
+        match = score >= threshold
+        name_expl = None
+        matched_name = entity.caption
+        if r.cform is not None and r.qform is not None and r.alignment is not None:
+            name_expl = explain_alignment(r.qform, r.cform, r.alignment, KINDS[r.kind])
+            matched_name = r.cform.original
+        verdict = "Match" if match else "Possible match" if score >= threshold - 0.1 else "Weak candidate"
+        parts = [f"{verdict} ({score:.2f}) with {entity.schema} {entity.caption!r} on {entity.dataset}"]
+        if name_expl is not None:
+            parts.append(name_phrase(name_expl))
+        for f in r.features:
+            if f.feature == "schema":
+                continue
+            sign = f"{f.effect:+.2f}"
+            parts.append(f"{f.detail} ({sign})")
+        summary = "; ".join(parts) + "."
+        return Hit(
+            entity_id=entity.id,
+            score=score,
+            match=match,
+            caption=entity.caption,
+            schema=entity.schema,
+            matched_name=matched_name,
+            datasets=[entity.dataset],
+            explanation=Explanation(summary=summary, name=name_expl, features=r.features),
+        )
+
+    # ------------------------------------------------------------------------------ API
+    def screen(self, query: Query | str, limit: int = 5, threshold: float | None = None) -> list[Hit]:
+        """Ranked hits for one query (a :class:`Query` or a bare name), best first.
+
+        At most ``limit`` hits, none scoring under 0.5; ``hit.match`` is ``score >=
+        threshold`` (default: the screener's threshold).
+        """
+        if isinstance(query, str):
+            query = Query.from_name(query)
+        th = self.threshold if threshold is None else float(threshold)
+        forms = self._query_forms(query)
+        if not forms and not query.identifiers:
+            return []
+        scored = self._score(query, forms)
+        hits: list[Hit] = []
+        for r in scored:
+            if len(hits) >= limit:
+                break
+            if r.score < MIN_SCORE:
+                break
+            hits.append(self._hit(query, r, th))
+        return hits
+
+    def screen_many(
+        self,
+        queries: Iterable[Query | str],
+        limit: int = 5,
+        threshold: float | None = None,
+        workers: int = 1,
+        progress: Callable[[int], None] | None = None,
+        chunk: int = 256,
+    ) -> list[list[Hit]]:
+        """Screen a batch; results in input order.
+
+        ``workers > 1`` forks that many processes (the index is shared copy-on-write, not
+        copied); ``workers=0`` uses every core. ``progress`` is called with the number of
+        queries done so far.
+        """
+        items = list(queries)
+        if workers == 0:
+            workers = os.cpu_count() or 1
+        if workers <= 1 or len(items) < 2 * chunk:
+            out: list[list[Hit]] = []
+            for i, q in enumerate(items, 1):
+                out.append(self.screen(q, limit=limit, threshold=threshold))
+                if progress is not None and (i % chunk == 0 or i == len(items)):
+                    progress(i)
+            return out
+        return _parallel(self, items, limit, threshold, workers, progress, chunk)
+
+
+# ------------------------------------------------------------------------ multiprocessing
+_WORKER: Screener | None = None
+
+
+def _work(args: tuple[list[Query | str], int, float | None]) -> list[list[Hit]]:
+    items, limit, threshold = args
+    assert _WORKER is not None
+    return [_WORKER.screen(q, limit=limit, threshold=threshold) for q in items]
+
+
+def _parallel(
+    screener: Screener,
+    items: list[Query | str],
+    limit: int,
+    threshold: float | None,
+    workers: int,
+    progress: Callable[[int], None] | None,
+    chunk: int,
+) -> list[list[Hit]]:
+    import multiprocessing as mp
+
+    global _WORKER
+    _WORKER = screener
+    try:
+        ctx = mp.get_context("fork")
+    except ValueError:  # no fork (Windows): run in-process
+        return screener.screen_many(items, limit, threshold, 1, progress, chunk)
+    batches = [items[i : i + chunk] for i in range(0, len(items), chunk)]
+    out: list[list[Hit]] = []
+    done = 0
+    with ctx.Pool(workers) as pool:
+        for result in pool.imap(_work, [(b, limit, threshold) for b in batches]):
+            out.extend(result)
+            done += len(result)
+            if progress is not None:
+                progress(done)
+    _WORKER = None
+    return out
