@@ -79,6 +79,10 @@ def load(
         bool, typer.Option("--force", help="Load even if the file equals the current version.")
     ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+    dataset: Annotated[
+        Optional[str],
+        typer.Option("--dataset", help="Dataset name for FollowTheMoney files (default: from the file)."),
+    ] = None,
 ) -> None:
     """Load official lists as new versions of their datasets; the format is detected.
 
@@ -92,6 +96,8 @@ def load(
       listguard load ../shared/data/lists/ofac/sdn_latest  # the OFAC SDN CSV set
 
       LISTGUARD_LISTS=/data/lists listguard load
+
+      listguard load --dataset os_eu_fsf eu_fsf.ftm.json     # an FtM file under its own name
     """
     from listguard.loader import LoadOutcome, find_lists, load_candidate
 
@@ -131,6 +137,7 @@ def load(
                     store,
                     cand,
                     force=force,
+                    dataset=dataset,
                     on_parsed=parsed,
                     progress=lambda n, task=task: progress.advance(task, n),
                 )

@@ -94,10 +94,23 @@ def load_candidate(
     progress: Callable[[int], None] | None = None,
     on_parsed: Callable[[int], None] | None = None,
     loaded_by: str | None = None,
+    dataset: str | None = None,
 ) -> LoadReport:
-    """Parse one publication completely, then write it as a new version."""
+    """Parse one publication completely, then write it as a new version.
+
+    ``dataset`` names the dataset of formats that do not fix it themselves (FollowTheMoney
+    files); official formats always load under their own dataset name.
+    """
     parse = getattr(candidate.module, "parse")
-    result = parse(candidate.path)
+    if dataset is not None:
+        if candidate.dataset != "ftm":
+            raise SourceError(
+                candidate.path,
+                f"--dataset only names FollowTheMoney imports; this is {candidate.dataset}",
+            )
+        result = parse(candidate.path, dataset=dataset)
+    else:
+        result = parse(candidate.path)
     if not result.entities:
         raise SourceError(
             candidate.path,

@@ -1,0 +1,240 @@
+"""A compact, retrieval-only index over a portfolio's names: which records could a new listed
+entity be?
+
+Why not the screening :class:`~listguard.index.Index` built over the records? Three reasons,
+all measured on a generated million-record portfolio:
+
+* **Recall.** Screening retrieval is tuned for *lists*: it skips tokens found in more than a few
+  thousand names and keeps the best 40 candidate names. In a portfolio, "John", "Smith",
+  "Mohammed" or "Wang" are in tens of thousands of names, and a hundred customers can share one
+  name: a newly listed "SMITH, John" would find none or few of them. Here no token is skipped
+  and there is no top-N: a name is a candidate when the entity's tokens *cover* enough of it
+  (:data:`MIN_COVERAGE` of its token weight), which is what a match needs anyway.
+* **Load time.** Each run loads the portfolio's index from disk. The screening index keeps full
+  entities and analysed name objects (unpickling a million takes tens of seconds); this one is
+  plain arrays and dicts of ints (a second or two), because it only has to *find* candidates:
+  the forward scoring (record -> lists) that decides is done by the real screener.
+* **Duplicates.** Names are stored once, with the records that bear them.
+
+It uses the matcher's own name analysis (:func:`~listguard.names.tokens.analyse_name`) and the
+same retrieval keys as :mod:`listguard.index` (exact, romanisation, loose, one deletion,
+consonant skeleton, known-variant groups, joined adjacent tokens), so a listed spelling finds the
+customer's spelling whenever the screener would find it the other way round. Identifiers are
+indexed too: an exact passport or registration number is a hit on its own.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from listguard.index import deletions, normalise_identifier, token_forms
+from listguard.names import variants
+from listguard.names.phonetic import fold_key, loose_key
+from listguard.names.tokens import NAME, NameForm, Token, analyse_name, split_alternatives, tag_for_schema
+from listguard.names.translit import LATIN
+
+#: A name is a candidate when the entity's tokens cover at least this share of its token weight.
+MIN_COVERAGE = 0.45
+
+# Similarities of the probes (as the screener ranks them); only used to weight coverage.
+_EXACT, _ROMAN, _LOOSE, _EDIT, _VARIANT = 1.0, 0.95, 0.85, 0.8, 0.93
+
+
+@dataclass
+class NameIndex:
+    """Distinct names of a set of records, their tokens and retrieval keys, and record ids."""
+
+    names: list[str] = field(default_factory=list)
+    #: name id -> record primary keys (flattened: offsets into ``pks``)
+    pk_offsets: array = field(default_factory=lambda: array("I", [0]))
+    pks: array = field(default_factory=lambda: array("I"))
+    #: name id -> token vocabulary ids (flattened)
+    tok_offsets: array = field(default_factory=lambda: array("I", [0]))
+    tok_vids: array = field(default_factory=lambda: array("I"))
+    #: vocabulary id -> name ids containing it
+    postings: list[array] = field(default_factory=list)
+    #: vocabulary id -> weight (rarer tokens weigh more)
+    weights: array = field(default_factory=lambda: array("f"))
+    #: retrieval key -> vocabulary ids
+    keys: dict[str, array] = field(default_factory=dict)
+    #: loose key of two adjacent tokens joined -> (name id, vid a, vid b) triples, flattened
+    joined: dict[str, array] = field(default_factory=dict)
+    #: normalised identifier -> record primary keys
+    identifiers: dict[str, array] = field(default_factory=dict)
+    #: the variant groups of this index's tokens (registered before querying)
+    variant_subset: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    # ------------------------------------------------------------------------------ build
+    @classmethod
+    def build(cls, records: Iterable[tuple[int, str, str | None, Sequence[str]]]) -> "NameIndex":
+        """Index ``(pk, name, schema, identifiers)`` tuples."""
+        idx = cls()
+        by_name: dict[tuple[str, str], list[int]] = {}
+        idents: dict[str, list[int]] = {}
+        for pk, name, schema, identifiers in records:
+            tag = tag_for_schema(schema)
+            by_name.setdefault((name, tag), []).append(pk)
+            for value in identifiers:
+                norm = normalise_identifier(value)
+                if len(norm) >= 4:
+                    idents.setdefault(norm, []).append(pk)
+        vocab: dict[str, int] = {}
+        toks_of_vid: list[Token] = []
+        postings: list[list[int]] = []
+        joined: dict[str, list[int]] = {}
+        pk_offsets, pks = idx.pk_offsets, idx.pks
+        tok_offsets, tok_vids = idx.tok_offsets, idx.tok_vids
+        for (name, tag), name_pks in by_name.items():
+            forms = [analyse_name(alt, tag) for alt in split_alternatives(name)] or [analyse_name(name, tag)]
+            for form in forms:
+                nid = len(idx.names)
+                idx.names.append(name)
+                pks.extend(name_pks)
+                pk_offsets.append(len(pks))
+                toks = [t for t in form.tokens if t.kind == NAME]
+                vids: list[int] = []
+                for tok in toks:
+                    vid = vocab.get(tok.text)
+                    if vid is None:
+                        vid = len(toks_of_vid)
+                        vocab[tok.text] = vid
+                        toks_of_vid.append(tok)
+                        postings.append([])
+                    plist = postings[vid]
+                    if not plist or plist[-1] != nid:
+                        plist.append(nid)
+                    vids.append(vid)
+                tok_vids.extend(vids)
+                tok_offsets.append(len(tok_vids))
+                for (a, va), (b, vb) in zip(zip(toks, vids), zip(toks[1:], vids[1:])):
+                    joined.setdefault(loose_key(a.text + b.text), []).extend((nid, va, vb))
+        n = max(len(idx.names), 1)
+        idx.postings = [array("I", p) for p in postings]
+        idx.weights = array("f", (math.log(1.0 + n / len(p)) for p in postings))
+        idx.joined = {k: array("I", v) for k, v in joined.items()}
+        idx.identifiers = {k: array("I", v) for k, v in idents.items()}
+        keys: dict[str, list[int]] = {}
+
+        def add(key: str, vid: int) -> None:
+            lst = keys.get(key)
+            if lst is None:
+                keys[key] = [vid]
+            elif lst[-1] != vid:
+                lst.append(vid)
+
+        forms_seen: set[str] = set()
+        for vid, tok in enumerate(toks_of_vid):
+            add("t:" + tok.text, vid)
+            add("k:" + tok.key, vid)
+            if len(tok.loose) >= 3:
+                add("l:" + tok.loose, vid)
+            for d in deletions(tok.loose):
+                add("d:" + d, vid)
+            if len(tok.skel) >= 2:
+                add("s:" + tok.skel, vid)
+            forms_seen.update(token_forms(tok))
+        idx.variant_subset = variants.subset_for(forms_seen)
+        for vid, tok in enumerate(toks_of_vid):
+            for form in token_forms(tok):
+                for gid in idx.variant_subset.get(form, ()):
+                    add(f"g:{gid}", vid)
+        idx.keys = {k: array("I", v) for k, v in keys.items()}
+        return idx
+
+    # ----------------------------------------------------------------------------- search
+    def _probe(self, tok: Token) -> dict[int, float]:
+        """Vocabulary ids a query token may be, with the similarity of the key that found them."""
+        keys = self.keys
+        found: dict[int, float] = {}
+
+        def probe(key: str, sim: float) -> None:
+            for vid in keys.get(key, ()):
+                if found.get(vid, 0.0) < sim:
+                    found[vid] = sim
+
+        probe("t:" + tok.text, _EXACT)
+        probe("k:" + tok.key, _ROMAN)
+        loose = tok.loose
+        if len(loose) >= 3:
+            probe("l:" + loose, _LOOSE)
+        if len(loose) >= 4:
+            probe("d:" + loose, _EDIT)
+            for d in deletions(loose):
+                probe("l:" + d, _EDIT)
+                probe("d:" + d, _EDIT)
+        if tok.script != LATIN and len(tok.skel) >= 2:
+            probe("s:" + tok.skel, _EDIT)
+        for form in token_forms(tok):
+            for gid in variants.groups(form):
+                probe(f"g:{gid}", _VARIANT)
+        return found
+
+    def search_forms(self, forms: Sequence[NameForm], min_coverage: float = MIN_COVERAGE) -> set[int]:
+        """Name ids whose tokens the query forms cover to at least ``min_coverage``."""
+        variants.register(self.variant_subset)
+        postings, weights = self.postings, self.weights
+        out: set[int] = set()
+        for form in forms:
+            toks = [t for t in form.tokens if t.kind == NAME]
+            if not toks:
+                continue
+            covered: dict[int, dict[int, float]] = {}  # name id -> vid -> best similarity
+            for tok in toks:
+                for vid, sim in self._probe(tok).items():
+                    for nid in postings[vid]:
+                        seen = covered.get(nid)
+                        if seen is None:
+                            covered[nid] = {vid: sim}
+                        elif seen.get(vid, 0.0) < sim:
+                            seen[vid] = sim
+            # "Songhwa" (query) against "Song Hwa" (customer): a joined pair covers both tokens
+            for tok in toks:
+                triples = self.joined.get(tok.loose)
+                if triples:
+                    for i in range(0, len(triples), 3):
+                        nid, va, vb = triples[i], triples[i + 1], triples[i + 2]
+                        seen = covered.setdefault(nid, {})
+                        seen[va] = max(seen.get(va, 0.0), _LOOSE)
+                        seen[vb] = max(seen.get(vb, 0.0), _LOOSE)
+            # "Song Hwa" (query) against "Songhwa" (customer): join adjacent query tokens
+            for a, b in zip(toks, toks[1:]):
+                text = a.text + b.text
+                for key in ("k:" + fold_key(text), "l:" + loose_key(text)):
+                    for vid in self.keys.get(key, ()):
+                        for nid in postings[vid]:
+                            seen = covered.setdefault(nid, {})
+                            seen[vid] = max(seen.get(vid, 0.0), _LOOSE)
+            for nid, matched in covered.items():
+                start, end = self.tok_offsets[nid], self.tok_offsets[nid + 1]
+                total = 0.0
+                for j in range(start, end):
+                    total += weights[self.tok_vids[j]]
+                if total <= 0:
+                    continue
+                got = sum(weights[vid] * sim for vid, sim in matched.items())
+                if got / total >= min_coverage:
+                    out.add(nid)
+        return out
+
+    def record_pks(self, name_ids: Iterable[int]) -> set[int]:
+        out: set[int] = set()
+        for nid in name_ids:
+            out.update(self.pks[self.pk_offsets[nid] : self.pk_offsets[nid + 1]])
+        return out
+
+    def search(self, names: Iterable[str], schema: str | None, identifiers: Iterable[str] = (), min_coverage: float = MIN_COVERAGE) -> set[int]:
+        """Record primary keys that a party with these names (and identifiers) could match."""
+        tag = tag_for_schema(schema)
+        forms = [analyse_name(alt, tag) for name in names for alt in split_alternatives(name)]
+        pks = self.record_pks(self.search_forms([f for f in forms if f.tokens], min_coverage))
+        for value in identifiers:
+            found = self.identifiers.get(normalise_identifier(value))
+            if found:
+                pks.update(found)
+        return pks
