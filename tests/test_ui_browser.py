@@ -140,10 +140,10 @@ def test_alert_queue_keyboard(page: Any, shots: Path) -> None:
     n = rows.count()
     assert n >= 2, page.inner_text("main")
     assert _nav_ms(page) < 200
-    page.keyboard.press("j")
-    assert "selected" in (rows.nth(0).get_attribute("class") or "")
+    assert "selected" in (rows.nth(0).get_attribute("class") or "")  # ready for f/t/e at once
     page.keyboard.press("j")
     assert "selected" in (rows.nth(1).get_attribute("class") or "")
+    assert "selected" not in (rows.nth(0).get_attribute("class") or "")
     page.keyboard.press("k")
     assert "selected" in (rows.nth(0).get_attribute("class") or "")
     page.keyboard.press("j")

@@ -12,8 +12,10 @@ names worth scoring carefully. Finding them uses keys that survive the ways name
 * ``j:`` adjacent tokens of a listed name joined (``Song Hwa`` is found by ``Songhwa``);
 * identifiers (IMO, passports, BICs, registration numbers) and wallet addresses, normalised.
 
-Immutable and picklable (plain dicts, lists and frozen dataclasses): the CLI caches it on disk
-(:mod:`listguard.index_cache`) and it can be broadcast to Spark executors as is. The raw source
+Immutable and picklable (plain dicts, lists, arrays and named tuples): the CLI caches it on disk
+(:mod:`listguard.index_cache`) and it can be broadcast to Spark executors as is. Unpickle it
+with :func:`listguard.index_cache.loads` (or with the garbage collector paused): a million
+small objects otherwise trigger cyclic-GC passes that make loading five times slower. The raw source
 records are dropped from the entities it keeps (the store has them): screening never reads them
 and they would double the size of the pickle.
 """
@@ -81,6 +83,7 @@ class IndexedName(NamedTuple):
     entity: int  # position in Index.entities
     kind: int  # index into KINDS
     form: NameForm
+    weights: tuple[float, ...] = ()  # token weights, by this index's frequencies
 
 
 class IdentifierRef(NamedTuple):
@@ -146,6 +149,23 @@ class Index:
         ``progress`` is called with the number of entities processed so far (every 1,000 and at
         the end), for progress bars. Raw source records are dropped unless ``keep_records``.
         """
+        import gc
+
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # building allocates ~1M small objects: cyclic GC passes would cost 5x
+        try:
+            return cls._build(entities, progress, keep_records)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    @classmethod
+    def _build(
+        cls,
+        entities: Iterable[Entity],
+        progress: Callable[[int], None] | None,
+        keep_records: bool,
+    ) -> "Index":
         from listguard.names import variants
 
         index = cls()
@@ -224,6 +244,8 @@ class Index:
         index.postings = [array("I", p) for p in postings]
         index.joined = joined
         index.weights = FrequencyWeights(df, skel_df, len(index.names))
+        weigh = index.weights.weight
+        index.names = [n._replace(weights=tuple(weigh(t) for t in n.form.tokens)) for n in index.names]
         index.datasets = sorted(datasets)
         # keys of the vocabulary
         forms: set[str] = set()

@@ -42,7 +42,8 @@ JSON = "application/json"
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(data), status_code=status, media_type=JSON, headers=headers)
+    # NON_STR_KEYS: database rows come back with str-subclass keys (quoted_name).
+    return Response(orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS), status_code=status, media_type=JSON, headers=headers)
 
 
 def _check_limit(request: Request, limit: int) -> None:

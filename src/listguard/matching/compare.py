@@ -23,7 +23,7 @@ missing cost)``, so identical names score 1 and every deviation is priced by how
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, Sequence
 
 from rapidfuzz.distance import OSA
 
@@ -37,6 +37,7 @@ from listguard.names.tokens import (
     ORG,
     PARTICLE,
     PER,
+    Join,
     NameForm,
     Token,
     analyse_name,
@@ -232,61 +233,45 @@ NUMBER_CONFLICT = 0.55
 #: Score multiplier when both names have a legal form and the classes differ.
 LEGAL_CONFLICT = 0.8
 
-_JOINABLE = (NAME, PARTICLE, INITIAL, HONORIFIC)
+_JOIN_CACHE: dict[tuple[str, str, int], tuple[float, str]] = {}
+on_change(_JOIN_CACHE.clear)
 
 
-def _spans(tokens: tuple[Token, ...]) -> list[tuple[int, ...]]:
-    """Runs of adjacent tokens that may be one word on the other side."""
-    out: list[tuple[int, ...]] = []
-    n = len(tokens)
-    for i in range(n - 1):
-        if tokens[i].kind not in _JOINABLE:
-            continue
-        for k in (2, 3):
-            if i + k > n or any(tokens[j].kind not in _JOINABLE for j in range(i, i + k)):
-                break
-            out.append(tuple(range(i, i + k)))
-    # whole words of syllables (Hangul/Han) longer than 3
-    i = 0
-    while i < n:
-        if tokens[i].frag:
-            j = i
-            while j + 1 < n and tokens[j + 1].frag and tokens[j + 1].raw == tokens[i].raw:
-                j += 1
-            if j - i + 1 > 3:
-                out.append(tuple(range(i, j + 1)))
-            i = j + 1
-        else:
-            i += 1
-    return out
-
-
-def _joined_similarity(parts: list[Token], other: Token) -> tuple[float, str]:
-    """Several adjacent parts read as one word, against one part of the other name."""
-    text = "".join(t.text for t in parts)
+def _joined_similarity(jn: Join, other: Token) -> tuple[float, str]:
+    """Several adjacent parts read as one word (``jn``), against one part of the other name."""
     if other.kind != NAME:
         return 0.0, JOINED
-    if abs(len(text) - len(other.text)) > 3 and other.script != ABJAD and parts[0].script != ABJAD:
-        return 0.0, JOINED
-    if text == other.text:
-        return 0.97, JOINED
-    if parts[0].frag and parts[0].raw == parts[-1].raw and share_group("@" + parts[0].raw, other.vform):
-        return 0.9, TRANSLIT  # a whole Hangul/Han/kana word that is a known spelling
-    from listguard.names.phonetic import fold_key, loose_key, skeleton
+    ck = (jn.text if not jn.word else jn.word, other.text, other.script)
+    hit = _JOIN_CACHE.get(ck)
+    if hit is not None:
+        return hit
+    hit = _joined(jn, other)
+    if len(_JOIN_CACHE) > 500_000:
+        _JOIN_CACHE.clear()
+    _JOIN_CACHE[ck] = hit
+    return hit
 
-    if parts[0].script == ABJAD or other.script == ABJAD:
-        ka, kb = skeleton(text), other.skel
-        if ka == kb and len(ka) >= 3:
+
+def _joined(jn: Join, other: Token) -> tuple[float, str]:
+    if jn.word and share_group(jn.word, other.vform):
+        return 0.9, TRANSLIT  # a whole Hangul/Han/kana word that is a known spelling
+    if jn.abjad or other.script == ABJAD:
+        if jn.skel == other.skel and len(jn.skel) >= 3:
             return 0.88, JOINED
         return 0.0, JOINED
-    key = fold_key(text)
-    if key == other.key:
+    if abs(len(jn.text) - len(other.text)) > 3:
+        return 0.0, JOINED
+    if jn.text == other.text:
+        return 0.97, JOINED
+    if jn.key == other.key:
         return 0.93, JOINED
-    if loose_key(text) == other.loose:
+    if jn.loose == other.loose:
         return 0.88, JOINED
-    sim = max(_fuzzy(text, other.text), _fuzzy(key, other.key) * 0.96)
-    if parts[0].script != LATIN or other.script != LATIN:
-        sim = max(sim, _fuzzy(loose_key(text), other.loose) * 0.95)
+    if jn.loose[:1] != other.loose[:1]:
+        return 0.0, JOINED
+    sim = _fuzzy(jn.text, other.text)
+    if not jn.latin or other.script != LATIN:
+        sim = max(sim, _fuzzy(jn.key, other.key) * 0.96, _fuzzy(jn.loose, other.loose) * 0.95)
     return sim * 0.97, JOINED
 
 
@@ -296,33 +281,54 @@ def _acronym(tokens: tuple[Token, ...], other: Token) -> bool:
     return len(letters) >= 2 and letters == other.text
 
 
-def align(q: NameForm, c: NameForm, weights: Weights, tag: str) -> Alignment:
-    """Align and score two analysed names (see the module docstring)."""
+def align(
+    q: NameForm,
+    c: NameForm,
+    weights: Weights,
+    tag: str,
+    wq: Sequence[float] | None = None,
+    wc: Sequence[float] | None = None,
+) -> Alignment:
+    """Align and score two analysed names (see the module docstring).
+
+    ``wq``/``wc`` are the token weights of ``q``/``c`` when the caller has them already (the
+    screener computes the query's once, the index stores every listed name's).
+    """
     qt, ct = q.tokens, c.tokens
     nq, nc = len(qt), len(ct)
     if nq == 0 or nc == 0:
         return Alignment(0.0)
     cands: list[tuple[float, int, tuple[int, ...], tuple[int, ...], str]] = []
+    best_q = [0.0] * nq
+    best_c = [0.0] * nc
     for i in range(nq):
         a = qt[i]
         for j in range(nc):
             s, how = token_similarity(a, ct[j])
             if s >= MIN_SIM:
                 cands.append((s, 1, (i,), (j,), how))
-    # joined/split words: only worth trying where the part counts or spellings disagree
-    if nq + nc <= 16 and (nq != nc or len(cands) < min(nq, nc) or any(c_[0] < 0.9 for c_ in cands)):
-        for span in _spans(qt):
-            parts = [qt[i] for i in span]
-            for j in range(nc):
-                s, how = _joined_similarity(parts, ct[j])
-                if s >= 0.75:
-                    cands.append((s, len(span), span, (j,), how))
-        for span in _spans(ct):
-            parts = [ct[j] for j in span]
-            for i in range(nq):
-                s, how = _joined_similarity(parts, qt[i])
-                if s >= 0.75:
-                    cands.append((s, len(span), (i,), span, how))
+                if s > best_q[i]:
+                    best_q[i] = s
+                if s > best_c[j]:
+                    best_c[j] = s
+    # Joined/split words are only worth trying for parts that found no good partner.
+    weak_q = [i for i in range(nq) if best_q[i] < 0.9 and qt[i].kind == NAME]
+    weak_c = [j for j in range(nc) if best_c[j] < 0.9 and ct[j].kind == NAME]
+    if weak_q or weak_c:
+        if weak_c:
+            for jn in q.joins:
+                if any(best_q[i] < 0.9 for i in jn.span):
+                    for j in weak_c:
+                        s, how = _joined_similarity(jn, ct[j])
+                        if s >= 0.75:
+                            cands.append((s, len(jn.span), jn.span, (j,), how))
+        if weak_q:
+            for jn in c.joins:
+                if any(best_c[j] < 0.9 for j in jn.span):
+                    for i in weak_q:
+                        s, how = _joined_similarity(jn, qt[i])
+                        if s >= 0.75:
+                            cands.append((s, len(jn.span), (i,), jn.span, how))
     if tag != PER:
         if nq == 1 and nc >= 2 and _acronym(ct, qt[0]):
             cands.append((0.85, nc, (0,), tuple(range(nc)), ACRONYM))
@@ -343,12 +349,12 @@ def align(q: NameForm, c: NameForm, weights: Weights, tag: str) -> Alignment:
 
     num = 0.0
     den = 0.0
-    wq_cache = [weights.weight(t) for t in qt]
-    wc_cache = [weights.weight(t) for t in ct]
+    wq_cache = wq if wq is not None else [weights.weight(t) for t in qt]
+    wc_cache = wc if wc is not None else [weights.weight(t) for t in ct]
     for qi, cj, s, _how in pairs:
-        wq = sum(wq_cache[i] for i in qi) if len(qi) == 1 else max(wq_cache[i] for i in qi)
-        wc = sum(wc_cache[j] for j in cj) if len(cj) == 1 else max(wc_cache[j] for j in cj)
-        w = (wq + wc) * 0.5
+        pw_q = wq_cache[qi[0]] if len(qi) == 1 else max(wq_cache[i] for i in qi)
+        pw_c = wc_cache[cj[0]] if len(cj) == 1 else max(wc_cache[j] for j in cj)
+        w = (pw_q + pw_c) * 0.5
         num += s * w
         den += w
     unmatched_q = [i for i in range(nq) if not used_q[i]]

@@ -22,7 +22,7 @@ from operator import itemgetter
 from typing import Any, Callable, Iterable, Sequence
 
 from listguard.index import KINDS, IdentifierRef, Index, deletions, normalise_identifier, token_forms
-from listguard.matching.compare import align, explain_alignment
+from listguard.matching.compare import MIN_SIM, align, explain_alignment, token_similarity
 from listguard.matching.explain import Explanation, FeatureEffect, name_phrase
 from listguard.matching.features import (
     STRONG_ID_SCORE,
@@ -47,8 +47,17 @@ SCHEMA_COMPAT: dict[str, frozenset[str]] = {
     "Airplane": frozenset({"Airplane"}),
 }
 
-#: Candidate names scored per query.
-CANDIDATES = 40
+#: Candidate names scored per query, at most.
+CANDIDATES = 30
+#: ... and only those whose retrieval score is at least this share of the best one
+CANDIDATE_RATIO = 0.35
+#: ... and this share of the query's own weight.
+QUERY_COVERAGE = 0.3
+#: Tokens in more listed names than this do not find candidates (they still score).
+MAX_POSTINGS = 4000
+#: A query token reaching more listed names than this only adds to candidates that rarer
+#: tokens found ("Mohammed" does not bring in every Mohammed on the lists).
+COMMON_POSTINGS = 300
 #: Hits scoring below this are not returned at all (they would only be noise).
 MIN_SCORE = 0.5
 #: A weak alias (OFAC/UN "low quality" a.k.a.) is a weaker identification than a name.
@@ -111,6 +120,15 @@ class Screener:
         self.threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
         index.activate()
         self._weights = index.weights
+        self._postsets: dict[int, frozenset[int]] = {}
+        self._names_by_entity: dict[int, list[int]] | None = None
+
+    def _postset(self, vid: int) -> frozenset[int]:
+        pset = self._postsets.get(vid)
+        if pset is None:
+            pset = frozenset(self.index.postings[vid])
+            self._postsets[vid] = pset
+        return pset
 
     # -------------------------------------------------------------------------- retrieval
     def _token_vids(self, tok: Any) -> dict[int, float]:
@@ -130,7 +148,7 @@ class Screener:
                 continue
             probe(prefix + value, sim)
         loose = tok.loose
-        if len(loose) >= 4:
+        if len(loose) >= 5:
             probe("d:" + loose, 0.8)
             for d in deletions(loose):
                 probe("l:" + d, 0.8)
@@ -142,50 +160,104 @@ class Screener:
                 probe(f"g:{gid}", 0.93)
         return vids
 
-    def candidates(self, forms: Sequence[NameForm]) -> list[tuple[int, float]]:
-        """Name ids worth scoring, with a rough retrieval score, best first."""
+    def _entity_names(self, pos: int) -> list[int]:
+        """Name ids of one entity (for entities found by identifier only)."""
+        if self._names_by_entity is None:
+            table: dict[int, list[int]] = {}
+            for nid, n in enumerate(self.index.names):
+                table.setdefault(n.entity, []).append(nid)
+            self._names_by_entity = table
+        return self._names_by_entity.get(pos, [])
+
+    def candidates(
+        self, forms: Sequence[NameForm], qweights: Sequence[Sequence[float]] | None = None
+    ) -> list[tuple[int, float]]:
+        """Name ids worth scoring, with a rough retrieval score, best first.
+
+        Every vocabulary token a query token reaches through some key is checked with the
+        real token similarity (cached) before its postings are read: keys cast a wide net,
+        the similarity keeps only what could align, and the postings of a token that could
+        not are never touched.
+        """
         index = self.index
         postings = index.postings
+        vocab = index.vocab
         weight = self._weights.weight
         best: dict[int, float] = {}
         for form in forms:
             acc: dict[int, float] = {}
             toks = [t for t in form.tokens if t.kind == NAME]
+            # rare tokens first: they find the candidates; common ones then only add to them
+            plans: list[tuple[int, float, list[tuple[float, int]]]] = []
             for tok in toks:
-                w = weight(tok)
                 vids = self._token_vids(tok)
                 if not vids:
                     continue
+                scored: list[tuple[float, int]] = []
+                total = 0
+                for vid in vids:
+                    sim = token_similarity(tok, vocab[vid])[0]
+                    if sim >= MIN_SIM:
+                        scored.append((sim, vid))
+                        total += len(postings[vid])
+                if scored:
+                    scored.sort(reverse=True)
+                    plans.append((total, weight(tok), scored))
+            plans.sort(key=itemgetter(0))
+            for total, w, scored in plans:
                 seen: set[int] = set()
-                for vid, sim in sorted(vids.items(), key=itemgetter(1), reverse=True):
+                narrow = total > COMMON_POSTINGS and len(acc) > 0
+                existing = list(acc) if narrow else None
+                for sim, vid in scored:
                     plist = postings[vid]
-                    if len(plist) > 4000:
+                    if len(plist) > MAX_POSTINGS:
                         continue
                     inc = w * sim
+                    if existing is not None and len(plist) > len(existing):
+                        pset = self._postset(vid)
+                        for nid in existing:
+                            if nid not in seen and nid in pset:
+                                seen.add(nid)
+                                acc[nid] += inc
+                        continue
                     for nid in plist:
                         if nid not in seen:
                             seen.add(nid)
-                            acc[nid] = acc.get(nid, 0.0) + inc
-            # joined/split words: "Songhwa" vs "Song Hwa", syllables of a Hangul word
+                            if existing is None:
+                                acc[nid] = acc.get(nid, 0.0) + inc
+                            elif nid in acc:
+                                acc[nid] += inc
+            # joined/split words: "Songhwa" vs "Song Hwa"; "Song Hwa" vs "Songhwa"
             joined = index.joined
             for tok in toks:
-                for nid in joined.get(tok.loose, ()):
-                    acc[nid] = acc.get(nid, 0.0) + weight(tok) * 0.9
-            for a, b in zip(toks, toks[1:]):
-                text = a.text + b.text
-                w = (weight(a) + weight(b)) * 0.9
-                for key in ("k:" + fold_key(text), "l:" + loose_key(text)):
-                    for vid in index.keys.get(key, ()):
-                        plist = postings[vid]
-                        if len(plist) <= 4000:
-                            for nid in plist:
-                                acc[nid] = acc.get(nid, 0.0) + w * 0.5
+                jl = joined.get(tok.loose)
+                if jl:
+                    inc = weight(tok) * 0.9
+                    for nid in jl:
+                        acc[nid] = acc.get(nid, 0.0) + inc
+            for jn in form.joins:
+                if len(jn.span) != 2 and not jn.word:
+                    continue
+                for vid in index.keys.get("l:" + jn.loose, ()):
+                    plist = postings[vid]
+                    if len(plist) <= MAX_POSTINGS:
+                        inc = 0.9 * sum(weight(form.tokens[i]) for i in jn.span) / len(jn.span)
+                        for nid in plist:
+                            acc[nid] = acc.get(nid, 0.0) + inc
             for nid, score in acc.items():
                 if score > best.get(nid, 0.0):
                     best[nid] = score
-        if len(best) <= CANDIDATES:
-            return sorted(best.items(), key=itemgetter(1), reverse=True)
-        return heapq.nlargest(CANDIDATES, best.items(), key=itemgetter(1))
+        if not best:
+            return []
+        top = heapq.nlargest(CANDIDATES, best.items(), key=itemgetter(1))
+        # Candidates far behind the best, or reached by under a third of the query's weight,
+        # cannot score a hit worth showing: not worth a careful look.
+        if qweights is None:
+            qweights = [[weight(t) for t in f.tokens] for f in forms]
+        qtotal = min(sum(w for w, t in zip(ws, f.tokens) if t.kind == NAME) for ws, f in zip(qweights, forms)) if forms else 0.0
+        floor = max(top[0][1] * CANDIDATE_RATIO, qtotal * QUERY_COVERAGE)
+        kept = [c for c in top if c[1] >= floor]
+        return kept if kept else top[:3]
 
     # ---------------------------------------------------------------------------- scoring
     def _query_forms(self, query: Query) -> list[NameForm]:
@@ -218,17 +290,17 @@ class Screener:
         index = self.index
         weights = self._weights
         qtag = tag_for_schema(query.schema)
+        qweights = [[weights.weight(t) for t in f.tokens] for f in forms]
         by_entity: dict[int, list[int]] = {}
-        for nid, _pre in self.candidates(forms):
+        for nid, _pre in self.candidates(forms, qweights):
             pos = index.names[nid].entity
             by_entity.setdefault(pos, []).append(nid)
         id_refs = self._identifier_refs(query) if query.identifiers else {}
         for pos in id_refs:
             if pos not in by_entity:
-                by_entity[pos] = [
-                    nid for nid, n in enumerate(index.names) if n.entity == pos
-                ] if len(index.names) < 50_000 else []
+                by_entity[pos] = self._entity_names(pos)
         results: list[_Scored] = []
+        weak = KINDS.index("weakAlias")
         for pos, nids in by_entity.items():
             if not self._compatible(query, pos):
                 continue
@@ -237,10 +309,10 @@ class Screener:
                 iname = index.names[nid]
                 cform = iname.form
                 tag = qtag if qtag != ANY else cform.tag
-                for qform in forms:
-                    al = align(qform, cform, weights, tag)
+                for qform, qw in zip(forms, qweights):
+                    al = align(qform, cform, weights, tag, qw, iname.weights or None)
                     score = al.score
-                    if KINDS[iname.kind] == "weakAlias":
+                    if iname.kind == weak:
                         score -= WEAK_ALIAS_PENALTY
                     if best is None or score > best.score:
                         best = _Scored(pos, score, al.score, qform, cform, iname.kind, al, [])

@@ -19,15 +19,32 @@ from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import select
 
-from listguard.model import ID_PROPS, Entity
+from listguard.model import ID_PROPS, NAME_PART_PROPS, NAME_PROPS, Entity
 from listguard.store import Store
 from listguard.store import schema as st
 
-#: Properties that carry a country for an entity query (reverse search of the portfolio).
-COUNTRY_PROPS = ("nationality", "citizenship", "country", "jurisdiction", "mainCountry", "birthCountry")
+#: What a match depends on: names and name parts, birth dates, the countries the matcher
+#: compares, identifiers. The store's ``screening_hash`` also covers addresses, notes,
+#: programs...; a change there must not re-raise an alert an analyst cleared (the issue: "until
+#: the entity's screening data (names, birth dates, countries, identifiers) changes").
+MATCH_PROPS = NAME_PROPS + NAME_PART_PROPS + ("birthDate", "nationality", "citizenship", "country", "jurisdiction", "flag") + ID_PROPS
 
 #: How many cached list indexes to keep (the current snapshot and the one before).
 KEEP_INDEXES = 2
+
+
+def match_hash(entity: Entity) -> str:
+    """Hash of what a match depends on (see :data:`MATCH_PROPS`)."""
+    props = {p: sorted(entity.get(p)) for p in MATCH_PROPS if entity.get(p)}
+    data = {
+        "schema": entity.schema,
+        "props": props,
+        "identifiers": sorted([i.type, i.number, i.country or ""] for i in entity.identifiers),
+        "wallets": sorted([w.currency, w.address] for w in entity.wallets),
+    }
+    import orjson
+
+    return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def snapshot_key(snapshot: dict[str, int]) -> str:
@@ -73,16 +90,13 @@ def build_list_index(store: Store, snapshot: dict[str, int], progress: Callable[
     return index
 
 
-def entity_query(entity: Entity) -> Any:
-    """A query *from* a listed entity, to search a portfolio with it (retrieval only)."""
-    from listguard.matching import Query
+def entity_terms(entity: Entity) -> tuple[list[str], str, list[str]]:
+    """(names, schema, identifiers) of a listed entity, to search a portfolio with it.
 
-    names = [name for name, _kind in entity.names()]
-    countries: list[str] = []
-    for prop in COUNTRY_PROPS:
-        for value in entity.get(prop):
-            if value not in countries:
-                countries.append(value)
+    Every name counts, weak aliases included: retrieval must find every record the forward
+    screening could match; the forward score then decides (and discounts weak aliases).
+    """
+    names = [name for name, _kind in entity.names()] or [entity.caption]
     identifiers: list[str] = []
     for ident in entity.identifiers:
         if ident.number not in identifiers:
@@ -93,13 +107,7 @@ def entity_query(entity: Entity) -> Any:
                 identifiers.append(value)
     for wallet in entity.wallets:
         identifiers.append(wallet.address)
-    return Query(
-        names=names or [entity.caption],
-        schema=entity.schema,
-        birth_dates=list(entity.get("birthDate")),
-        countries=countries,
-        identifiers=identifiers,
-    )
+    return names, entity.schema, identifiers
 
 
 @dataclass
@@ -145,6 +153,14 @@ class Matcher:
         self.index = build_list_index(store, snapshot, progress)
         self.screener = Screener(self.index)
         self.threshold = float(os.environ.get("LISTGUARD_MONITOR_THRESHOLD", DEFAULT_THRESHOLD))
+        self._hashes: dict[str, str] = {}
+
+    def match_hash(self, entity_id: str) -> str:
+        """The match hash of an entity of the snapshot (from the index: no database read)."""
+        digest = self._hashes.get(entity_id)
+        if digest is None:
+            digest = self._hashes[entity_id] = match_hash(self.index.get(entity_id))
+        return digest
 
     def screen(self, queries: Sequence[Any]) -> list[list[Any]]:
         """Matching hits (score >= threshold) for each query, in order."""

@@ -141,8 +141,8 @@ class NameIndex:
             forms_seen.update(token_forms(tok))
         idx.variant_subset = variants.subset_for(forms_seen)
         for vid, tok in enumerate(toks_of_vid):
-            for form in token_forms(tok):
-                for gid in idx.variant_subset.get(form, ()):
+            for vform in token_forms(tok):
+                for gid in idx.variant_subset.get(vform, ()):
                     add(f"g:{gid}", vid)
         idx.keys = {k: array("I", v) for k, v in keys.items()}
         return idx

@@ -98,7 +98,8 @@ class AddReport:
 
 
 def record_entity(pk: int, data: dict[str, Any], portfolio: str) -> Entity:
-    """A portfolio record as an :class:`Entity`, so the matcher's index can search it."""
+    """A portfolio record as an :class:`Entity` (for code that wants to index records as
+    entities, e.g. screening one portfolio against another)."""
     entity = Entity(id=str(pk), schema=data.get("schema") or "LegalEntity", dataset=f"portfolio:{portfolio}")
     entity.add("name", data["name"])
     entity.add("birthDate", data.get("birth_dates") or [])
@@ -393,7 +394,7 @@ class Segment:
 
 
 class PortfolioIndex:
-    """The cached search index over one portfolio's records, in rev-range segments.
+    """The cached retrieval index over one portfolio's records, in rev-range segments.
 
     ``segments()`` yields loaded indexes one at a time so a run holds one segment in memory,
     not the whole portfolio's.
@@ -413,8 +414,8 @@ class PortfolioIndex:
         out: list[Segment] = []
         if not self.root.exists():
             return out
-        for path in self.root.glob("seg-*.pkl"):
-            m = re.fullmatch(r"seg-(\d+)-(\d+)\.pkl", path.name)
+        for path in self.root.glob("names-*.pkl"):
+            m = re.fullmatch(r"names-(\d+)-(\d+)\.pkl", path.name)
             if m:
                 out.append(Segment(int(m.group(1)), int(m.group(2)), path))
         out.sort(key=lambda s: (s.lo, s.hi))
@@ -431,7 +432,7 @@ class PortfolioIndex:
 
     def refresh(self, progress: Callable[[str], None] | None = None) -> list[Segment]:
         """Bring the cache up to the portfolio's current revision; return the segments."""
-        from listguard.index import Index
+        from listguard.monitor.nameindex import NameIndex
 
         chain = self._existing()
         upto = chain[-1].hi if chain else 0
@@ -444,11 +445,11 @@ class PortfolioIndex:
             chain, upto = [], 0
         self.root.mkdir(parents=True, exist_ok=True)
         while upto < self.rev:
-            ents: list[Entity] = []
+            rows: list[tuple[int, str, str | None, list[str]]] = []
             hi = upto
             with self.engine.connect() as conn:
                 query = (
-                    select(t.records.c.pk, t.records.c.data, t.records.c.rev)
+                    select(t.records.c.pk, t.records.c.name, t.records.c.schema, t.records.c.data, t.records.c.rev)
                     .where(
                         (t.records.c.portfolio == self.portfolio)
                         & (t.records.c.rev > upto)
@@ -457,16 +458,19 @@ class PortfolioIndex:
                     .order_by(t.records.c.rev)
                     .limit(SEGMENT_SIZE)
                 )
-                for pk, data, rev in conn.execute(query):
-                    ents.append(record_entity(pk, orjson.loads(data), self.portfolio))
+                for pk, name, schema, data, rev in conn.execution_options(yield_per=20_000).execute(query):
+                    # most records have no identifier: skip parsing their JSON
+                    idents = [] if '"identifiers":[]' in data else list(orjson.loads(data).get("identifiers") or [])
+                    rows.append((pk, name, schema, idents))
                     hi = rev
-            if not ents:
+            if not rows:
                 hi = self.rev
             if progress:
-                progress(f"indexing {len(ents):,} portfolio records")
-            index = Index.build(ents)
-            path = self.root / f"seg-{upto}-{hi}.pkl"
-            tmp = path.with_suffix(".tmp")
+                progress(f"indexing {len(rows):,} portfolio records")
+            index = NameIndex.build(rows)
+            del rows
+            path = self.root / f"names-{upto}-{hi}.pkl"
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
             with open(tmp, "wb") as fh:
                 pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
@@ -475,6 +479,7 @@ class PortfolioIndex:
         return chain
 
     def segments(self, progress: Callable[[str], None] | None = None) -> Iterator[Any]:
+        """The loaded :class:`~listguard.monitor.nameindex.NameIndex` segments, one at a time."""
         for seg in self.refresh(progress):
             with open(seg.path, "rb") as fh:
                 yield pickle.load(fh)

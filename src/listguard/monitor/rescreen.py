@@ -38,7 +38,7 @@ from listguard import audit
 from listguard.model import Entity
 from listguard.monitor import schema as t
 from listguard.monitor.alerts import Candidate, RaiseStats, alert_dict, close_alerts, raise_alerts
-from listguard.monitor.engine import EntityRef, Matcher, entity_query, entity_refs, hit_explanation
+from listguard.monitor.engine import EntityRef, Matcher, entity_refs, entity_terms, hit_explanation, match_hash
 from listguard.monitor.portfolio import (
     PortfolioIndex,
     StoredRecord,
@@ -52,11 +52,6 @@ from listguard.store import Store
 
 #: Records screened per committed chunk on the records side.
 RECORD_CHUNK = 2000
-#: Candidate records retrieved per delta entity per index segment.
-RETRIEVE_LIMIT = 200
-#: Retrieval is deliberately looser than matching: the reverse score (entity -> record) only
-#: has to *find* the pair; the forward score decides. This is the fraction of the threshold.
-RETRIEVE_FACTOR = 0.75
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -78,6 +73,7 @@ class Delta:
     added: list[Entity] = field(default_factory=list)
     changed: list[tuple[Entity, Entity]] = field(default_factory=list)  # (old, new)
     removed: list[str] = field(default_factory=list)
+    #: entities whose stored data changed but nothing a match reads did
     record_only: int = 0
 
 
@@ -187,7 +183,12 @@ def compute_deltas(store: Store, watermark: dict[str, int], snapshot: dict[str, 
         delta.record_only = sum(1 for i in set(a) & set(b) if a[i][0] != b[i][0] and a[i][1] == b[i][1])
         blobs = store.blobs([b[i][0] for i in added] + [a[i][0] for i in changed] + [b[i][0] for i in changed])
         delta.added = [blobs[b[i][0]] for i in added]
-        delta.changed = [(blobs[a[i][0]], blobs[b[i][0]]) for i in changed]
+        for i in changed:
+            old, new = blobs[a[i][0]], blobs[b[i][0]]
+            if match_hash(old) == match_hash(new):
+                delta.record_only += 1  # an address, a program, a note: nothing a match reads
+            else:
+                delta.changed.append((old, new))
         delta.removed = removed
         deltas.append(delta)
     return deltas
@@ -215,6 +216,7 @@ class _BlobChanges:
 
 
 def _candidates_for(
+    matcher: Matcher,
     record: StoredRecord,
     hits: list[Any],
     refs: dict[str, EntityRef],
@@ -242,7 +244,7 @@ def _candidates_for(
                 matched_name=getattr(hit, "matched_name", None),
                 score=float(hit.score),
                 explanation=hit_explanation(hit),
-                entity_hash=ref.screening_hash,
+                entity_hash=matcher.match_hash(hit.entity_id),
                 entity_blob=ref.blob,
                 version_id=ref.version_id,
                 reason=reason,
@@ -376,7 +378,7 @@ def _records_side(
             def changes_for(_rec: StoredRecord, _eid: str, c: list[dict[str, Any]] = changes) -> list[dict[str, Any]]:
                 return c
 
-            candidates.extend(_candidates_for(record, hits, refs, reason_for, changes_for))
+            candidates.extend(_candidates_for(matcher, record, hits, refs, reason_for, changes_for))
         now = audit.now()
         with engine.begin() as conn:
             _lock(conn, portfolio)
@@ -478,22 +480,17 @@ def _lists_side(
         t1 = time.perf_counter()
         candidate_pks: set[int] = set()
         if delta_entities:
-            threshold = get_matcher().threshold * RETRIEVE_FACTOR
-            queries = [entity_query(e) for e in delta_entities]
-            from listguard.matching import Screener
-
+            terms = [entity_terms(e) for e in delta_entities]
             pindex = PortfolioIndex(engine, portfolio)
             note = (lambda msg: progress(msg, 0, None)) if progress else None
             for segment in pindex.segments(note):
-                screener = Screener(segment)
                 if progress:
-                    progress("searching the portfolio", 0, len(queries))
-                for i, query in enumerate(queries):
-                    for hit in screener.screen(query, limit=RETRIEVE_LIMIT, threshold=threshold):
-                        candidate_pks.add(int(hit.entity_id))
-                    if progress and i % 200 == 199:
-                        progress("searching the portfolio", i + 1, len(queries))
-                del screener, segment
+                    progress("searching the portfolio", 0, len(terms))
+                for i, (names, schema, identifiers) in enumerate(terms):
+                    candidate_pks.update(segment.search(names, schema, identifiers))
+                    if progress and i % 500 == 499:
+                        progress("searching the portfolio", i + 1, len(terms))
+                del segment
         report.timings["retrieve"] = time.perf_counter() - t1
         report.candidates_retrieved = len(candidate_pks)
         t2 = time.perf_counter()
@@ -541,7 +538,7 @@ def _lists_side(
                 new = new_of.get(eid)
                 return _entity_changes_dicts(old, new) if new is not None else []
 
-            candidates.extend(_candidates_for(record, hits, refs, reason_for, changes_for))
+            candidates.extend(_candidates_for(matcher, record, hits, refs, reason_for, changes_for))
         report.timings["forward"] = time.perf_counter() - t2
         # open alerts on changed entities that no longer match
         stale_pairs = {(rid, eid) for rid, eids in stale_checks.items() for eid in eids}

@@ -260,6 +260,20 @@ def make_token(text: str, kind: int, script: int, frag: bool, raw: str, tag: str
 
 
 # ----------------------------------------------------------------------------------- names
+class Join(NamedTuple):
+    """Adjacent tokens read as one word (``Song Hwa`` as ``songhwa``, ``Abd al`` as ``abdal``),
+    with the keys precomputed: the comparer tries them against single tokens of the other name."""
+
+    span: tuple[int, ...]
+    text: str
+    key: str
+    loose: str
+    skel: str
+    abjad: bool  # a part was romanised from an abjad (compare skeletons)
+    latin: bool  # every part was written in an alphabet
+    word: str  # "@<word>" when the span is exactly one written Hangul/Han/kana word
+
+
 class NameForm(NamedTuple):
     """A name ready for comparison: tokens in written order, legal forms set aside."""
 
@@ -268,6 +282,7 @@ class NameForm(NamedTuple):
     tokens: tuple[Token, ...]
     legal: tuple[str, ...]  # canonical legal forms (``ooo``, ``llc``, ``gmbh``...)
     legal_classes: frozenset[str]  # generic classes (``llc``, ``jsc``...)
+    joins: tuple[Join, ...] = ()
 
     @property
     def text(self) -> str:
@@ -473,4 +488,55 @@ def analyse_name(name: str, tag: str = ANY) -> NameForm:
         tokens=tuple(tokens),
         legal=tuple(legal),
         legal_classes=frozenset(classes),
+        joins=_joins(tokens),
     )
+
+
+_JOINABLE = (NAME, PARTICLE, INITIAL, HONORIFIC)
+
+
+def _join(tokens: list[Token], span: tuple[int, ...]) -> Join:
+    parts = [tokens[i] for i in span]
+    text = "".join(t.text for t in parts)
+    first, last = parts[0], parts[-1]
+    whole_word = (
+        first.frag
+        and first.raw == last.raw
+        and (span[0] == 0 or tokens[span[0] - 1].raw != first.raw or not tokens[span[0] - 1].frag)
+        and (span[-1] == len(tokens) - 1 or tokens[span[-1] + 1].raw != first.raw or not tokens[span[-1] + 1].frag)
+    )
+    return Join(
+        span=span,
+        text=text,
+        key=fold_key(text),
+        loose=loose_key(text),
+        skel=skeleton(text),
+        abjad=any(t.script == ABJAD for t in parts),
+        latin=all(t.script == LATIN for t in parts),
+        word=("@" + first.raw) if whole_word else "",
+    )
+
+
+def _joins(tokens: list[Token]) -> tuple[Join, ...]:
+    """Runs of 2-3 adjacent tokens, and whole syllabic words of any length."""
+    out: list[Join] = []
+    n = len(tokens)
+    for i in range(n - 1):
+        if tokens[i].kind not in _JOINABLE:
+            continue
+        for k in (2, 3):
+            if i + k > n or any(tokens[j].kind not in _JOINABLE for j in range(i, i + k)):
+                break
+            out.append(_join(tokens, tuple(range(i, i + k))))
+    i = 0
+    while i < n:
+        if tokens[i].frag:
+            j = i
+            while j + 1 < n and tokens[j + 1].frag and tokens[j + 1].raw == tokens[i].raw:
+                j += 1
+            if j - i + 1 > 3:
+                out.append(_join(tokens, tuple(range(i, j + 1))))
+            i = j + 1
+        else:
+            i += 1
+    return tuple(out)

@@ -101,8 +101,30 @@ def is_ordinary(word: str) -> bool:
 
 @cache
 def territory_names() -> frozenset[str]:
-    """Every country/territory/region name rigour knows, normalised (lower case, spaces)."""
-    from rigour.territories.lookup import _get_territory_names
+    """Every country/territory/region name (and the places) rigour knows, lower case.
 
-    names = set(_get_territory_names())
+    Read straight from rigour's territory data rather than through its lookup, which
+    transliterates all 25,000 names on first use (seconds); only Latin-script names are needed
+    here, and those are folded with a cheap NFKD.
+    """
+    import json
+    import unicodedata
+
+    from rigour._core import territories_jsonl
+
+    names: set[str] = set()
+    for line in territories_jsonl().splitlines():
+        if not line.strip():
+            continue
+        data = json.loads(line)
+        values = [data.get("name"), data.get("full_name")]
+        for key in ("names_strong", "names_weak", "places"):
+            values.extend(data.get(key) or [])
+        for value in values:
+            if not value:
+                continue
+            folded = unicodedata.normalize("NFKD", value.casefold())
+            folded = "".join(c for c in folded if not unicodedata.combining(c))
+            if folded.isascii():
+                names.add(folded)
     return frozenset(names)
