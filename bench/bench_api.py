@@ -113,17 +113,22 @@ class Server:
         deadline = time.monotonic() + 600
         import urllib.request
 
-        while time.monotonic() < deadline:
+        # Every worker must have built its index before measuring: /healthz names the process
+        # that answered, and new connections reach every listening worker.
+        pids: set[int] = set()
+        while time.monotonic() < deadline and len(pids) < self.workers:
             if self.proc.poll() is not None:
                 raise RuntimeError("server exited on start")
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as r:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=5) as r:
                     if r.status == 200:
-                        break
+                        pids.add(int(orjson.loads(r.read())["pid"]))
+                        continue
             except OSError:
-                time.sleep(0.5)
-        else:
-            raise RuntimeError("server not ready after 600 s")
+                pass
+            time.sleep(0.2)
+        if len(pids) < self.workers:
+            raise RuntimeError(f"only {len(pids)} of {self.workers} workers ready after 600 s")
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -221,9 +226,11 @@ def main() -> None:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
 
+    load = os.getloadavg()
     yente = {name: per * args.vcpus for name, per in YENTE_PER_VCPU.items()}
     print(f"\nPOST /match/default, one query per request, all lists loaded, {args.workers} worker(s), "
-          f"{os.cpu_count()} CPU(s), {args.seconds:.0f}s per level")
+          f"{os.cpu_count()} CPU(s), {args.seconds:.0f}s per level; load average {load[0]:.1f} "
+          f"({'quiet' if load[0] < 1.5 else 'OTHER PROCESSES WERE BUSY: figures are low'})")
     header = f"{'clients':>7} {'requests':>9} {'errors':>6} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}"
     for name in yente:
         header += f"  {'x ' + name:>26}"

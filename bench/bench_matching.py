@@ -137,7 +137,9 @@ def main() -> int:
 
     from listguard.evaluation.systems import MatcherUnavailable, index_cls, matching
 
-    out: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
+    out: dict[str, Any] = {
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "loadavg_start": os.getloadavg()}
+    }
     shared = shared_data_dir(args.data)
 
     # 1. lists + index -----------------------------------------------------------------------
@@ -157,6 +159,8 @@ def main() -> int:
     out["entities"] = len(entities)
     out["names"] = n_names
 
+    m: Any = None
+    Index: Any = None
     try:
         m = matching()
         Index = index_cls()
@@ -293,6 +297,7 @@ def main() -> int:
                     log(f"[bench] {alg} brute force: {total / len(sample):.1f} s per query over {len(entities):,} entries")
     out["peers"] = peers
 
+    out["machine"]["loadavg_end"] = os.getloadavg()
     print_table(out)
     path = Path(args.json)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -330,10 +335,9 @@ def print_table(out: dict[str, Any]) -> None:
         "cost); brute force = one query scored against every entry. Peers: "
         f"{out.get('peer_runner', 'not measured')}.",
     )
-    for col, kw in (("metric", {}), ("listguard", {"justify": "right"}), ("logic-v2", {"justify": "right"}),
-                    ("logic-v1", {"justify": "right"}), ("vs v2", {"justify": "right"}),
-                    ("vs v1", {"justify": "right"}), ("target", {"justify": "right"})):
-        t.add_column(col, **kw)
+    t.add_column("metric")
+    for col in ("listguard", "logic-v2", "logic-v1", "vs v2", "vs v1", "target"):
+        t.add_column(col, justify="right")
     t.add_row("index build (s)", f(ours.get("build_s"), "{:.2f}"), "n/a", "n/a", "", "", "")
     t.add_row("index memory (MB RSS growth)", f(ours.get("index_rss_mb"), "{:.0f}"), "n/a", "n/a", "", "", "")
     t.add_row("index pickle (MB / dump s / load s)",
@@ -353,6 +357,13 @@ def print_table(out: dict[str, Any]) -> None:
               f(v2.get("pairs_per_s")), f(v1.get("pairs_per_s")), ratio(pps, v2.get("pairs_per_s")),
               ratio(pps, v1.get("pairs_per_s")), f">= {TARGET_PAIRS_PER_S:,}")
     console().print(t)
+    la0, la1 = out["machine"].get("loadavg_start"), out["machine"].get("loadavg_end")
+    if la0 and la1:
+        busy = max(la0[0], la1[0]) > 0.5
+        console().print(
+            f"{'[bold yellow]' if busy else ''}Load average (1 min) before/after: {la0[0]:.2f} / {la1[0]:.2f}"
+            f"{' - other processes were using the CPUs; the figures are pessimistic[/]' if busy else ''}"
+        )
     if out.get("listguard_error"):
         console().print(f"[bold red]listguard NOT MEASURED[/]: {out['listguard_error']}")
     if out.get("peers_error"):

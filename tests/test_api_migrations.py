@@ -38,6 +38,15 @@ def check_empty_database(url: str) -> None:
     store.load(ParseResult(dataset="t", entities=[e]), "test")
     assert [x.id for x in store.current_entities()] == ["t:1"]
     create_key(store.engine, "A", "screener")
+    # the audit trail's append-only triggers came with the migration
+    from sqlalchemy import text
+
+    from listguard import audit
+
+    audit.record(store.engine, "test", "me", {}, [])
+    with pytest.raises(Exception):
+        with store.engine.begin() as conn:
+            conn.execute(text("DELETE FROM audit_log"))
     store.close()
     # upgrading again is a no-op, downgrading removes every table it made
     assert migrations.upgrade(url) == migrations.head()
@@ -59,6 +68,9 @@ def check_existing_database(url: str) -> None:
     store.load(ParseResult(dataset="t", entities=[e]), "test")
     ensure_schema(store.engine)
     create_key(store.engine, "Ops", "admin")
+    from listguard.monitor import schema as monitor_schema
+
+    monitor_schema.ensure_schema(store.engine)
     store.close()
     assert migrations.current(url) is None
     assert migrations.upgrade(url) == migrations.head()
@@ -70,10 +82,12 @@ def check_existing_database(url: str) -> None:
 
 
 def check_store_only_database(url: str) -> None:
-    """A store made before API keys existed: 0001 is stamped, 0002 runs."""
+    """A store used only by the CLI (no server, no monitoring yet): the missing tables are
+    created, the existing ones adopted."""
     Store(url).close()
     assert migrations.upgrade(url) == migrations.head()
-    assert "api_keys" in inspect(create_engine(url)).get_table_names()
+    assert {"api_keys", "mon_alerts", "audit_log"} <= set(inspect(create_engine(url)).get_table_names())
+    assert _drift(url) == []
 
 
 def test_sqlite_empty(tmp_path: Path) -> None:

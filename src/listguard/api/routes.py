@@ -9,6 +9,7 @@ models still document the shapes in ``/docs``.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import orjson
@@ -259,6 +260,8 @@ async def healthz(request: Request) -> Response:
             "matching": snap.screener is not None,
             "entities": len(snap.entities),
             "versions": list(snap.key),
+            # which server process answered (with several workers, each has its own index)
+            "pid": os.getpid(),
         }
     )
 

@@ -14,7 +14,8 @@ def register(app: typer.Typer) -> None:
         set_: str = typer.Option("all", "--set", help="pairs | screening | all"),
         json_: bool = typer.Option(False, "--json", help="Print the full results as JSON."),
         peers: bool = typer.Option(
-            True, "--peers/--no-peers", help="Also score the pairs with nomenklatura logic-v2/logic-v1/ofac."
+            True, "--peers/--no-peers", help="Also measure nomenklatura logic-v2/logic-v1/ofac: on the pairs, and re-scoring "
+            "listguard's candidates on the screening sets."
         ),
         data: Optional[Path] = typer.Option(
             None, "--data", help="The shared data folder (default ../shared/data or $LISTGUARD_SHARED_DATA)."

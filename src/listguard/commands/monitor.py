@@ -29,7 +29,8 @@ err = Console(stderr=True)
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    # soft_wrap: one line per message, however long (paths), so logs and greps see it whole
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -241,11 +242,11 @@ def register(app: typer.Typer) -> None:
             f"[red]{report.error_count:,} rejected[/], {report.warning_count:,} warnings"
         )
         for e in report.errors[:20]:
-            err.print(f"[red]rejected[/] {path}: {e}", highlight=False)
+            err.print(f"[red]rejected[/] {path}: {e}", highlight=False, soft_wrap=True)
         if report.error_count > 20:
             err.print(f"... {report.error_count - 20:,} more rejected rows (use --json for all, up to 1,000)")
         for w in report.warnings[:10]:
-            err.print(f"[yellow]warning[/] {path}: {w}", highlight=False)
+            err.print(f"[yellow]warning[/] {path}: {w}", highlight=False, soft_wrap=True)
         if report.warning_count > 10:
             err.print(f"... {report.warning_count - 10:,} more warnings (use --json)")
         if runs:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from typing import Annotated, Optional
 
@@ -91,15 +92,92 @@ def serve(
 
         uvicorn.run(create_app(), host=host, port=port, access_log=access_log, log_level=log_level)
     else:
-        uvicorn.run(
-            "listguard.api.app:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            access_log=access_log,
-            log_level=log_level,
+        run_workers(host, port, workers, access_log=access_log, log_level=log_level)
+
+
+def _listening_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (not yet listening: uvicorn listens once the app
+    has started, so no connection waits on a worker that is still building its index).
+
+    Created with the protocol named (``IPPROTO_TCP``): asyncio sets TCP_NODELAY on accepted
+    connections only when the listening socket says it is TCP. uvicorn's own worker mode binds
+    with ``socket.socket(family)`` (protocol 0), and then every response, written as headers
+    then body, waits out the client's 40 ms delayed ACK: 44 ms p50 per /match instead of 3.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host.strip("[]"), port))
+    return sock
+
+
+def _worker(host: str, port: int, access_log: bool, log_level: str) -> None:
+    import uvicorn
+
+    sock = _listening_socket(host, port, reuse_port=True)
+    config = uvicorn.Config(
+        "listguard.api.app:create_app", factory=True, host=host, port=port,
+        access_log=access_log, log_level=log_level,
+    )
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def run_workers(host: str, port: int, workers: int, *, access_log: bool, log_level: str) -> None:
+    """Run ``workers`` server processes, each with its own SO_REUSEPORT socket on the port.
+
+    Why not uvicorn's ``--workers``: it shares one accepting socket, so with keep-alive
+    clients (every HTTP client library) one process can end up holding most connections while
+    the other core idles; with a socket per process the kernel spreads new connections across
+    them. Workers that die are restarted; SIGINT/SIGTERM stop them all gracefully.
+    """
+    import multiprocessing
+    import signal
+    import threading
+
+    if not sys.platform.startswith("linux"):
+        # Elsewhere SO_REUSEPORT does not balance (or does not exist): share one socket.
+        import uvicorn
+        from uvicorn.supervisors import Multiprocess
+
+        config = uvicorn.Config(
+            "listguard.api.app:create_app", factory=True, host=host, port=port,
+            workers=workers, access_log=access_log, log_level=log_level,
         )
+        Multiprocess(config, sockets=[_listening_socket(host, port, reuse_port=False)]).run()
+        return
+    try:  # fail here, with a clear message, if the port is taken
+        _listening_socket(host, port, reuse_port=True).close()
+    except OSError as exc:
+        err.print(f"[bold red]error:[/] cannot listen on {host}:{port}: {exc}")
+        raise typer.Exit(1)
+    ctx = multiprocessing.get_context("spawn")
+    stop = threading.Event()
+
+    def start() -> "multiprocessing.process.BaseProcess":
+        proc = ctx.Process(target=_worker, args=(host, port, access_log, log_level), name="listguard-worker")
+        proc.start()
+        return proc
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    procs = [start() for _ in range(workers)]
+    while not stop.wait(1.0):
+        for i, proc in enumerate(procs):
+            if not proc.is_alive() and not stop.is_set():
+                err.print(f"listguard: worker {proc.pid} exited ({proc.exitcode}); starting another")
+                procs[i] = start()
+    for proc in procs:
+        if proc.is_alive() and proc.pid:
+            os.kill(proc.pid, signal.SIGTERM)  # uvicorn finishes in-flight requests
+    for proc in procs:
+        proc.join(timeout=30)
+        if proc.is_alive():
+            proc.kill()
 
 
 @keys_app.command("create")

@@ -223,6 +223,19 @@ def all_names(entity: Entity) -> list[str]:
     return [n for n, _ in entity.names()]
 
 
+def namesake(source_names: Iterable[str], other: Entity) -> bool:
+    """Does a strong name of ``other`` contain every token of one of ``source_names`` (or the
+    reverse), sharing at least two tokens? ("KIM, Jong Un" / "KIM Jong Un (Marshal)";
+    "ZAVIZENOV Konstantin" / "ZAVIZENOV, Konstantin Anatolyevich")."""
+    mine = [set(name_tokens(n)) for n in source_names]
+    for name in strong_names(other):
+        theirs = set(name_tokens(name))
+        for toks in mine:
+            if len(toks & theirs) >= 2 and (toks <= theirs or theirs <= toks):
+                return True
+    return False
+
+
 def _republished(ident: str) -> list[str]:
     if ident.startswith("us_trade_csl:sdn-"):
         return ["us_ofac_sdn:" + ident.removeprefix("us_trade_csl:sdn-")]

@@ -133,6 +133,7 @@ class ScreeningTally:
     found_match: int = 0
     found_at_k: int = 0
     false_alerts: int = 0
+    namesake_alerts: int = 0
     queries_with_false_alert: int = 0
     queries_with_any_match: int = 0
     misses: list[dict] = field(default_factory=list)
@@ -145,14 +146,21 @@ class ScreeningTally:
         hits: Sequence[tuple[str, float, bool]],
         query: str = "",
         detail: dict | None = None,
+        namesakes: Iterable[str] = (),
     ) -> None:
-        """Record one query. ``hits`` are ``(entity_id, score, match)`` in rank order."""
+        """Record one query. ``hits`` are ``(entity_id, score, match)`` in rank order.
+
+        ``namesakes`` are entries that are not the expected answer but whose listed name
+        contains the source's name (or is contained in it): alerting on them is what a
+        name-only screen must do, so they are counted apart, not as false alerts."""
         expected = set(expected)
+        namesakes = set(namesakes) - expected
         self.n += 1
         matched = [h for h in hits if h[2]]
         if matched:
             self.queries_with_any_match += 1
-        wrong = [h for h in matched if h[0] not in expected]
+        self.namesake_alerts += sum(1 for h in matched if h[0] in namesakes)
+        wrong = [h for h in matched if h[0] not in expected and h[0] not in namesakes]
         self.false_alerts += len(wrong)
         if wrong:
             self.queries_with_false_alert += 1
@@ -184,6 +192,7 @@ class ScreeningTally:
             "found_match",
             "found_at_k",
             "false_alerts",
+            "namesake_alerts",
             "queries_with_false_alert",
             "queries_with_any_match",
         ):
@@ -219,6 +228,7 @@ class ScreeningTally:
             f"recall_at_{self.k}": r(self.recall_at_k),
             "false_alerts": self.false_alerts,
             "false_alerts_per_query": r(self.false_alerts_per_query),
+            "namesake_alerts": self.namesake_alerts,
             "queries_with_false_alert": self.queries_with_false_alert,
             "false_alert_query_rate": r(self.false_alert_query_rate),
         }

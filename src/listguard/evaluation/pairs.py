@@ -102,15 +102,15 @@ def evaluate_pairs(
     for system, sc in scores.items():
         thr = systems[system]["threshold"]
         errs = []
-        for p, s in zip(pairs, sc):
-            if (s >= thr) != p.is_match:
+        for p, score in zip(pairs, sc):
+            if (score >= thr) != p.is_match:
                 errs.append(
                     {
                         "schema": p.schema,
                         "name1": p.name1,
                         "name2": p.name2,
                         "is_match": p.is_match,
-                        "score": round(s, 4),
+                        "score": round(score, 4),
                         "category": p.category,
                     }
                 )

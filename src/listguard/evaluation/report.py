@@ -71,7 +71,7 @@ def pairs_table(result: dict[str, Any]) -> Table:
             row += [f"{d['precision']:.2f} / {d['recall']:.2f} / {f1}", f"{b['f1']:.3f} @{b['threshold']:.2f}"]
         table.add_row(*row)
     if hidden:
-        table.caption += f" {hidden} categories with n < {MIN_CATEGORY_ROWS} not shown (see --json)."
+        table.caption = f"{table.caption} {hidden} categories with n < {MIN_CATEGORY_ROWS} not shown (see --json)."
     return table
 
 
@@ -105,12 +105,13 @@ def screening_table(result: dict[str, Any]) -> Table:
         f"with a false alert. recall@match: a correct entry among the hits flagged match; "
         f"recall@{k}: among the top {k} whatever the score. For sets of listed names a false alert "
         "is a match on an entry that is not the source entry, does not carry exactly one of its "
-        "names and is not its SDN/CSL copy (the same party listed elsewhere under a fuller name "
-        "counts as false). Targets (listguard): Latin variants recall@match >= 0.98, other "
+        "names, is not its SDN/CSL copy, and whose name neither contains nor is contained in "
+        "the source's name (such namesakes, e.g. the same party under a fuller name on another "
+        "list, are counted apart in the JSON). For non-listed names every match is false. Targets (listguard): Latin variants recall@match >= 0.98, other "
         "scripts >= 0.90, non-listed names <= 1% of queries with any match." + peer_note,
     )
     table.add_column("set", no_wrap=True)
-    table.add_column("group", no_wrap=True, overflow="ellipsis", max_width=14)
+    table.add_column("group", no_wrap=True, overflow="ellipsis", max_width=18)
     table.add_column("n", justify="right", no_wrap=True)
     for s in systems:
         table.add_column(f"{s}\nR@match / R@{k} / FA/q / FA%", justify="right", no_wrap=True)

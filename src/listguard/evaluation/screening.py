@@ -36,6 +36,7 @@ from listguard.evaluation import variants as V
 from listguard.evaluation.datasets import (
     NameKeyIndex,
     is_latin,
+    namesake,
     load_lists,
     read_en_ko,
     read_lines,
@@ -65,12 +66,21 @@ ORG_SCHEMATA = ("Organization", "Company", "LegalEntity")
 
 @dataclass
 class ScreenQuery:
-    set: str
+    set_name: str
     group: str
     name: str
     schema: str | None
     expected: set[str] = field(default_factory=set)
     detail: dict[str, Any] = field(default_factory=dict)
+    #: The names of the correct answer (for telling namesake alerts from false ones).
+    identity: list[str] = field(default_factory=list)
+    #: More groups to tally this query under (e.g. "person/cjk" for non-listed names).
+    extra_groups: list[str] = field(default_factory=list)
+
+    def namesakes(self, matched: Iterable[str], by_id: dict[str, Entity]) -> set[str]:
+        if not self.identity:
+            return set()
+        return {i for i in matched if i not in self.expected and i in by_id and namesake(self.identity, by_id[i])}
 
 
 def query_schema(schema: str) -> str | None:
@@ -115,6 +125,7 @@ def latin_variant_queries(
                         query_schema(ent.schema),
                         expected,
                         {"source": name, "entity": ent.id, "change": var.detail, "kind": label},
+                        strong_names(ent),
                     )
                 )
                 made += 1
@@ -177,6 +188,7 @@ def original_script_queries(entities: list[Entity], latin_keys: NameKeyIndex) ->
                     query_schema(ent.schema),
                     expected,
                     {"entity": ent.id, "dataset": ent.dataset, "latin": latin_names[0]},
+                    latin_names,
                 )
             )
     return queries
@@ -250,7 +262,7 @@ class Runner:
         return index
 
     def run(
-        self, index: Any, queries: list[ScreenQuery], tallies: "Tallies"
+        self, index: Any, queries: list[ScreenQuery], tallies: "Tallies", by_id: dict[str, Entity]
     ) -> tuple[float, list[list[str]]]:
         """Screen every query; tally the first :data:`LIMIT` hits; return the seconds taken and
         each query's first :data:`CANDIDATES` hit ids (what the peers re-score)."""
@@ -262,8 +274,8 @@ class Runner:
             kwargs = {"schema": q.schema} if q.schema else {}
             hits = screener.screen(Query.from_name(q.name, **kwargs), limit=CANDIDATES)
             triples = [(h.entity_id, float(h.score), bool(h.match)) for h in hits[:LIMIT]]
-            tallies.add(OURS, q, triples)
             candidates.append([h.entity_id for h in hits])
+            tallies.add(OURS, q, triples, by_id)
         return time.perf_counter() - t0, candidates
 
 
@@ -271,10 +283,14 @@ class Tallies:
     def __init__(self) -> None:
         self.by_system: dict[str, dict[tuple[str, str], ScreeningTally]] = {}
 
-    def add(self, system: str, q: ScreenQuery, triples: list[tuple[str, float, bool]]) -> None:
+    def add(
+        self, system: str, q: ScreenQuery, triples: list[tuple[str, float, bool]], by_id: dict[str, Entity]
+    ) -> None:
         tallies = self.by_system.setdefault(system, {})
-        for key in ((q.set, q.group), (q.set, "all")):
-            tallies.setdefault(key, ScreeningTally(k=LIMIT)).add(q.expected, triples, q.name, q.detail)
+        namesakes = q.namesakes([t[0] for t in triples if t[2]], by_id)
+        keys = [(q.set_name, q.group), (q.set_name, "all")] + [(q.set_name, g) for g in q.extra_groups]
+        for key in keys:
+            tallies.setdefault(key, ScreeningTally(k=LIMIT)).add(q.expected, triples, q.name, q.detail, namesakes)
 
 
 def peer_rescore(
@@ -306,7 +322,7 @@ def peer_rescore(
             per_query[qi].append((ident, score, score >= PEER_THRESHOLD))
         for q, hits in zip(queries, per_query):
             hits.sort(key=lambda h: -h[1])
-            tallies.add(alg, q, hits[:LIMIT])
+            tallies.add(alg, q, hits[:LIMIT], by_id)
     seconds = {a: round(v, 2) for a, v in reply.get("seconds", {}).items()}
     log(f"[screening] peers re-scored {len(pairs):,} candidate pairs: " + ", ".join(f"{a} {v:.1f}s" for a, v in seconds.items()))
     return seconds
@@ -381,7 +397,7 @@ def evaluate_screening(
     base_by_id = {e.id: e for e in entities}
 
     def timed(set_name: str, index: Any, queries: list[ScreenQuery], by_id: dict[str, Entity]) -> None:
-        dt, candidates = runner.run(index, queries, tallies)
+        dt, candidates = runner.run(index, queries, tallies, by_id)
         timings[set_name] = {"queries": len(queries), "seconds": round(dt, 2)}
         log(f"[screening] {set_name}: {len(queries):,} queries in {dt:.1f}s")
         if peer_runner is not None:
@@ -397,7 +413,10 @@ def evaluate_screening(
             names, stats = generate_names(size["people"], size["companies"], SEED, keys)
             result["non_listed_generation"] = stats
             qs = [
-                ScreenQuery("non_listed", n.schema.lower(), n.name, n.schema, set(), {"locale": n.locale})
+                ScreenQuery(
+                    "non_listed", n.schema.lower(), n.name, n.schema, set(), {"locale": n.locale},
+                    extra_groups=[f"{n.schema.lower()}/{script_of(n.name).lower()}"],
+                )
                 for n in names
             ]
             timed("non_listed", base, qs, base_by_id)
@@ -418,8 +437,9 @@ def evaluate_screening(
             if set_name not in ext_sets:
                 continue
             ent = by_id[ident]
-            expected = ext_keys.same_party(Entity(ent.id, ent.schema, ent.dataset, {"name": identity_names(ent, eval_dir)}))
-            qs.append(ScreenQuery(set_name, group, query, "Person", expected, {"expected_name": ent.caption}))
+            identity = identity_names(ent, eval_dir)
+            expected = ext_keys.same_party(Entity(ent.id, ent.schema, ent.dataset, {"name": identity}))
+            qs.append(ScreenQuery(set_name, group, query, "Person", expected, {"expected_name": ent.caption}, identity))
         timed("+".join(sorted(ext_sets)), ext, qs, {**base_by_id, **by_id})
         del ext
 
@@ -436,7 +456,7 @@ def evaluate_screening(
 
     order = ["latin_variants", "original_script", "wikidata_ko", "watchman", "putin", "non_listed"]
     ours = tallies.by_system.get(OURS, {})
-    for (set_name, group), tally in sorted(ours.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1] != "all", -kv[1].n, kv[0][1])):
+    for (set_name, group), tally in sorted(ours.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1] != "all", "/" in kv[0][1], -kv[1].n, kv[0][1])):
         results = {OURS: tally.to_dict()}
         for system, by_key in tallies.by_system.items():
             if system != OURS and (set_name, group) in by_key:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from listguard.evaluation.datasets import NameKeyIndex, name_tokens
+from listguard.evaluation.datasets import NameKeyIndex, name_tokens, script_of
 
 #: Locales for people: Latin, Cyrillic, Arabic/Persian, CJK, Hangul, Indic, Greek, Hebrew,
 #: Georgian, Armenian, Thai... (Faker provides a person provider for each).
@@ -84,7 +84,10 @@ def generate_names(
             if key in seen:
                 stats["duplicate"] += 1
                 continue
-            if schema == "Person" and len(name.split()) < 2 and len(key.split()) < 2:
+            # a one-word "full name" is not a realistic customer record, except in scripts
+            # written without spaces between names (Korean 홍정훈, Chinese 梁鑫, Thai...)
+            spaced = script_of(name) not in ("HANGUL", "CJK", "JAPANESE", "THAI")
+            if schema == "Person" and spaced and len(name.split()) < 2:
                 stats["single_token"] += 1
                 continue
             if listed is not None and listed.listed(name):

@@ -113,10 +113,19 @@ def edit_similarity(distance: int, length: int) -> float:
 #: Latin spellings equal only once voicing is folded (Kim/Gim, but also Marquez/Marcos).
 LOOSE_LATIN = 0.85
 
-_SIM_CACHE: dict[tuple[str, str, int, int], tuple[float, str]] = {}
+_SIM_CACHE: dict[tuple[str, str], tuple[float, str]] = {}
 
 
 on_change(_SIM_CACHE.clear)
+
+
+_SYLLABARIES = frozenset({"Ethiopic", "Yi", "Cherokee", "Canadian_Aboriginal", "Vai"})
+
+
+def _letter_script(text: str) -> bool:
+    from rigour._core import text_scripts
+
+    return text_scripts(text).isdisjoint(_SYLLABARIES)
 
 
 def _consonants(key: str) -> int:
@@ -165,19 +174,58 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
         return 0.93, VARIANT
     if a.loose == b.loose and len(a.loose) > 1:
         return (LOOSE_LATIN if sa == sb == LATIN else 0.88), (ROMANISATION if sa == sb else TRANSLIT)
+    if sa == sb == OTHER and _letter_script(a.orig):
+        # both written in the same alphabet-like script (Indic, Thai...): the written letters
+        # are the evidence, not a romanisation that inflates them with inherent vowels
+        return _fuzzy(a.orig, b.orig), SPELLING
     s1 = _fuzzy(a.text, b.text)
     if sa != LATIN or sb != LATIN:
-        # romanised from another script: spelling differences in the vowels are noise
-        best = max(s1, _fuzzy(a.key, b.key) * 0.96, _fuzzy(a.loose, b.loose) * 0.95)
+        # romanised from another script: spelling differences in the vowels are noise, and a
+        # transcription into a syllabic script keeps only broad consonant classes (for whole
+        # words only: one syllable of a word is not a word)
+        best = s1
+        if len(a.key) >= 3 and len(b.key) >= 3:
+            best = max(best, _fuzzy(a.key, b.key) * 0.96, _fuzzy(a.loose, b.loose) * 0.95)
+        if (a.raw == a.orig or not a.frag) and (b.raw == b.orig or not b.frag):
+            best = max(best, broad_similarity(a.broad, b.broad), broad_similarity(a.broad2, b.broad2))
         return best, (TRANSLIT if best > s1 else SPELLING)
+    if len(a.text) >= 4 and len(b.text) >= 4:
+        # Baltic nominative endings: Putinas, Vladimiras, Lavrovs, Putins
+        short, long_ = (a.text, b.text) if len(a.text) < len(b.text) else (b.text, a.text)
+        if long_.startswith(short) and long_[len(short) :] in _BALTIC_ENDINGS:
+            return max(s1, 0.88), SPELLING
     return s1, SPELLING
+
+
+_BALTIC_ENDINGS = frozenset({"s", "as", "is", "us", "ys", "es"})
+
+
+def broad_similarity(ka: str, kb: str) -> float:
+    """Similarity of two broad consonant keys (see :func:`listguard.names.phonetic.broad_key`).
+
+    Capped well below a spelling match: broad keys are lossy, they are the evidence a name
+    transcribed into Hangul, kana or Han characters can give, and no more.
+    """
+    if not ka or not kb:
+        return 0.0
+    length = max(len(ka), len(kb))
+    if ka == kb:
+        return 0.85 if length >= 3 else 0.78 if length == 2 else 0.6
+    if length < 3 or abs(len(ka) - len(kb)) > 2:
+        return 0.0
+    d = OSA.distance(ka, kb, score_cutoff=3)
+    if d == 1:
+        return 0.75 if length >= 4 else 0.65
+    if d == 2 and length >= 6:
+        return 0.65
+    return 0.0
 
 
 def token_similarity(a: Token, b: Token) -> tuple[float, str]:
     """Similarity of two tokens in ``[0, 1]`` and how they correspond."""
     ka, kb = a.kind, b.kind
     if ka == NAME and kb == NAME:
-        key = (a.orig if a.frag else a.text, b.orig if b.frag else b.text, a.script, b.script)
+        key = (a.sid, b.sid)
         hit = _SIM_CACHE.get(key)
         if hit is None:
             hit = _name_similarity(a, b)
@@ -219,8 +267,11 @@ class Alignment:
     notes: list[str] = field(default_factory=list)
 
 
-#: Cost of a part left on both sides (a conflict), per unit of weight.
+#: Cost of a part left on both sides (a conflict), per unit of weight...
 CONFLICT_COST = 1.5
+#: ... and the least weight a conflict counts with.
+CONFLICT_FLOOR = 0.7
+_CONFLICTING = (NAME, INITIAL)
 #: Cost of a part only the query has / only the listed name has, by name tag.
 MISSING_COST = {
     PER: (0.5, 0.3),
@@ -231,7 +282,43 @@ MISSING_COST = {
 #: Score multiplier when both names state a number and the numbers differ.
 NUMBER_CONFLICT = 0.55
 #: Score multiplier when both names have a legal form and the classes differ.
-LEGAL_CONFLICT = 0.8
+LEGAL_CONFLICT = 0.7
+
+_PATRONYMIC_ENDINGS = (
+    "ovich", "evich", "ovych", "evych", "ovna", "evna", "ivna", "ichna", "ovitch", "evitch",
+    "owitsch", "ewitsch", "owicz", "ewicz", "ovic", "evic", "oglu", "ogly", "uly", "kyzy", "qizi",
+)  # fmt: skip
+
+
+def _missing_factor(tokens: tuple[Token, ...], i: int) -> float:
+    """How much a part costs when it is simply missing on the other side.
+
+    Patronymics and the names in an Arabic nasab chain (after ``bin``/``ibn``) are the parts
+    people most often leave out, so leaving them out costs half.
+    """
+    tok = tokens[i]
+    if tok.kind != NAME:
+        return 1.0
+    if tok.text.endswith(_PATRONYMIC_ENDINGS):
+        return 0.5
+    if i > 0 and tokens[i - 1].kind == PARTICLE and tokens[i - 1].canon == "bin":
+        return 0.5
+    return 1.0
+
+
+def _nasab_segments(tokens: tuple[Token, ...]) -> list[int] | None:
+    """For names with a ``bin``/``ibn`` chain: 0 for the person's own name, 1 after the first
+    ``bin``. ``Abdullah bin Omar`` and ``Omar bin Abdullah`` are father and son."""
+    seg = 0
+    out: list[int] = []
+    found = False
+    for t in tokens:
+        if t.kind == PARTICLE and t.canon == "bin" and out:
+            seg = 1
+            found = True
+        out.append(seg)
+    return out if found else None
+
 
 _JOIN_CACHE: dict[tuple[str, str, int], tuple[float, str]] = {}
 on_change(_JOIN_CACHE.clear)
@@ -259,6 +346,12 @@ def _joined(jn: Join, other: Token) -> tuple[float, str]:
         if jn.skel == other.skel and len(jn.skel) >= 3:
             return 0.88, JOINED
         return 0.0, JOINED
+    if not jn.latin and other.script == LATIN:
+        # a word transcribed into a syllabic script against a Latin spelling
+        sim = max(broad_similarity(jn.broad, other.broad), broad_similarity(jn.broad, other.broad2))
+        if jn.loose == other.loose:
+            sim = max(sim, 0.88)
+        return sim, TRANSLIT
     if abs(len(jn.text) - len(other.text)) > 3:
         return 0.0, JOINED
     if jn.text == other.text:
@@ -301,10 +394,18 @@ def align(
     cands: list[tuple[float, int, tuple[int, ...], tuple[int, ...], str]] = []
     best_q = [0.0] * nq
     best_c = [0.0] * nc
+    cache = _SIM_CACHE
     for i in range(nq):
         a = qt[i]
+        a_name = a.kind == NAME
+        a_sid = a.sid
         for j in range(nc):
-            s, how = token_similarity(a, ct[j])
+            b = ct[j]
+            if a_name and b.kind == NAME:
+                hit = cache.get((a_sid, b.sid))
+                s, how = hit if hit is not None else token_similarity(a, b)
+            else:
+                s, how = token_similarity(a, b)
             if s >= MIN_SIM:
                 cands.append((s, 1, (i,), (j,), how))
                 if s > best_q[i]:
@@ -314,7 +415,7 @@ def align(
     # Joined/split words are only worth trying for parts that found no good partner.
     weak_q = [i for i in range(nq) if best_q[i] < 0.9 and qt[i].kind == NAME]
     weak_c = [j for j in range(nc) if best_c[j] < 0.9 and ct[j].kind == NAME]
-    if weak_q or weak_c:
+    if (weak_q or weak_c) and nq + nc <= 16:
         if weak_c:
             for jn in q.joins:
                 if any(best_q[i] < 0.9 for i in jn.span):
@@ -347,6 +448,15 @@ def align(
             used_c[j] = True
         pairs.append((qi, cj, s, how))
 
+    segs_q = _nasab_segments(qt) if nq > 2 else None
+    segs_c = _nasab_segments(ct) if segs_q is not None and nc > 2 else None
+    if segs_q is not None and segs_c is not None:
+        fixed = []
+        for qi, cj, s, how in pairs:
+            if qt[qi[0]].kind == NAME and segs_q[qi[0]] != segs_c[cj[0]]:
+                s = min(s, 0.3)  # own name aligned with the father's: not the same person
+            fixed.append((qi, cj, s, how))
+        pairs = fixed
     num = 0.0
     den = 0.0
     wq_cache = wq if wq is not None else [weights.weight(t) for t in qt]
@@ -367,11 +477,24 @@ def align(
     if nums_q and nums_c:
         factor *= NUMBER_CONFLICT
         notes.append(f"different numbers ({nums_q[0].canon} vs {nums_c[0].canon})")
-    uq = sum(wq_cache[i] for i in unmatched_q)
-    uc = sum(wc_cache[j] for j in unmatched_c)
-    conflict = min(uq, uc)
+    # Name parts left on both sides are conflicts (as many as the shorter side has, heaviest
+    # first). A disagreement is evidence of a different person whether the names are rare or
+    # common ("bin Mohamed" vs "bin Ali"), so a conflict costs at least CONFLICT_FLOOR. The
+    # other leftovers (and particles, honorifics, numbers) are missing parts.
+    cq = sorted((wq_cache[i], i) for i in unmatched_q if qt[i].kind in _CONFLICTING)
+    cc = sorted((wc_cache[j], j) for j in unmatched_c if ct[j].kind in _CONFLICTING)
+    k = min(len(cq), len(cc))
+    conflict = 0.0
+    in_conflict: set[tuple[int, int]] = set()
+    if k:
+        for (w1, i), (w2, j) in zip(cq[-k:], cc[-k:]):
+            conflict += max((w1 + w2) * 0.5, CONFLICT_FLOOR)
+            in_conflict.add((0, i))
+            in_conflict.add((1, j))
     cost_q, cost_c = MISSING_COST.get(tag, MISSING_COST["ANY"])
-    den += conflict * CONFLICT_COST + (uq - conflict) * cost_q + (uc - conflict) * cost_c
+    miss_q = sum(wq_cache[i] * _missing_factor(qt, i) for i in unmatched_q if (0, i) not in in_conflict)
+    miss_c = sum(wc_cache[j] * _missing_factor(ct, j) for j in unmatched_c if (1, j) not in in_conflict)
+    den += conflict * CONFLICT_COST + miss_q * cost_q + miss_c * cost_c
     if den <= 0:
         return Alignment(0.0, pairs, unmatched_q, unmatched_c, notes)
     if tag != PER and q.legal_classes and c.legal_classes:

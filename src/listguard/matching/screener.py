@@ -22,7 +22,7 @@ from operator import itemgetter
 from typing import Any, Callable, Iterable, Sequence
 
 from listguard.index import KINDS, IdentifierRef, Index, deletions, normalise_identifier, token_forms
-from listguard.matching.compare import MIN_SIM, align, explain_alignment, token_similarity
+from listguard.matching.compare import MIN_SIM, _joined_similarity, align, explain_alignment, token_similarity
 from listguard.matching.explain import Explanation, FeatureEffect, name_phrase
 from listguard.matching.features import (
     STRONG_ID_SCORE,
@@ -34,7 +34,7 @@ from listguard.matching.query import Query
 from listguard.names import variants
 from listguard.names.phonetic import fold_key, loose_key
 from listguard.names.tokens import ANY, NAME, NameForm, analyse_name, split_alternatives, tag_for_schema
-from listguard.names.translit import LATIN
+from listguard.names.translit import ABJAD, LATIN
 
 #: Which listed schemata a query schema may hit. A person is never a company named after
 #: them, a vessel never its owner.
@@ -50,7 +50,7 @@ SCHEMA_COMPAT: dict[str, frozenset[str]] = {
 #: Candidate names scored per query, at most.
 CANDIDATES = 30
 #: ... and only those whose retrieval score is at least this share of the best one
-CANDIDATE_RATIO = 0.35
+CANDIDATE_RATIO = 0.5
 #: ... and this share of the query's own weight.
 QUERY_COVERAGE = 0.3
 #: Tokens in more listed names than this do not find candidates (they still score).
@@ -62,6 +62,8 @@ COMMON_POSTINGS = 300
 MIN_SCORE = 0.5
 #: A weak alias (OFAC/UN "low quality" a.k.a.) is a weaker identification than a name.
 WEAK_ALIAS_PENALTY = 0.1
+
+_MISSING = object()
 
 # similarity assumed for each kind of retrieval key (ranks candidates before scoring)
 _PROBES = (("t:", 1.0), ("k:", 0.95), ("l:", 0.85))
@@ -122,6 +124,7 @@ class Screener:
         self._weights = index.weights
         self._postsets: dict[int, frozenset[int]] = {}
         self._names_by_entity: dict[int, list[int]] | None = None
+        self._plans: dict[tuple[str, int], Any] = {}
 
     def _postset(self, vid: int) -> frozenset[int]:
         pset = self._postsets.get(vid)
@@ -155,10 +158,67 @@ class Screener:
                 probe("d:" + d, 0.8)
         if tok.script != LATIN and len(tok.skel) >= 2:
             probe("s:" + tok.skel, 0.8)
+        if tok.script not in (LATIN, ABJAD) and len(tok.broad) >= 2:
+            probe("b:" + tok.broad, 0.75)
         for form in token_forms(tok):
             for gid in variants.groups(form):
                 probe(f"g:{gid}", 0.93)
         return vids
+
+    def _plan(self, tok: Any) -> tuple[int, list[tuple[float, int]]] | None:
+        """The listed tokens a query token reaches, with their similarity, best first, and the
+        number of names they occur in. Cached per token: a batch repeats its tokens a lot."""
+        ck = (tok.orig if tok.frag else tok.text, tok.script)
+        plan = self._plans.get(ck, _MISSING)
+        if plan is not _MISSING:
+            return plan  # type: ignore[return-value]
+        vids = self._token_vids(tok)
+        vocab = self.index.vocab
+        postings = self.index.postings
+        scored: list[tuple[float, int]] = []
+        total = 0
+        for vid in vids:
+            sim = token_similarity(tok, vocab[vid])[0]
+            if sim >= MIN_SIM:
+                scored.append((sim, vid))
+                total += len(postings[vid])
+        result = None
+        if scored:
+            scored.sort(reverse=True)
+            result = (total, scored)
+        if len(self._plans) > 100_000:
+            self._plans.clear()
+        self._plans[ck] = result
+        return result
+
+    def _word_plan(self, jn: Any) -> tuple[int, list[tuple[float, int]]] | None:
+        """Like :meth:`_plan`, for a whole word written in a syllabic script (its syllables are
+        separate tokens; the listed Latin spelling is one word)."""
+        ck = (jn.word, -1)
+        plan = self._plans.get(ck, _MISSING)
+        if plan is not _MISSING:
+            return plan  # type: ignore[return-value]
+        keys = self.index.keys
+        vids: set[int] = set()
+        for key in ("b:" + jn.broad, "l:" + jn.loose, "k:" + jn.key):
+            vids.update(keys.get(key, ()))
+        for gid in variants.groups(jn.word):
+            vids.update(keys.get(f"g:{gid}", ()))
+        vocab = self.index.vocab
+        postings = self.index.postings
+        scored: list[tuple[float, int]] = []
+        total = 0
+        for vid in vids:
+            sim = _joined_similarity(jn, vocab[vid])[0]
+            if sim >= MIN_SIM:
+                scored.append((sim, vid))
+                total += len(postings[vid])
+        result = None
+        if scored:
+            scored.sort(reverse=True)
+            result = (total, scored)
+        self._plans[ck] = result
+        return result
 
     def _entity_names(self, pos: int) -> list[int]:
         """Name ids of one entity (for entities found by identifier only)."""
@@ -190,19 +250,14 @@ class Screener:
             # rare tokens first: they find the candidates; common ones then only add to them
             plans: list[tuple[int, float, list[tuple[float, int]]]] = []
             for tok in toks:
-                vids = self._token_vids(tok)
-                if not vids:
-                    continue
-                scored: list[tuple[float, int]] = []
-                total = 0
-                for vid in vids:
-                    sim = token_similarity(tok, vocab[vid])[0]
-                    if sim >= MIN_SIM:
-                        scored.append((sim, vid))
-                        total += len(postings[vid])
-                if scored:
-                    scored.sort(reverse=True)
-                    plans.append((total, weight(tok), scored))
+                plan = self._plan(tok)
+                if plan is not None:
+                    plans.append((plan[0], weight(tok), plan[1]))
+            for jn in form.joins:
+                if jn.word and not jn.latin:
+                    plan = self._word_plan(jn)
+                    if plan is not None:
+                        plans.append((plan[0], max(weight(form.tokens[i]) for i in jn.span), plan[1]))
             plans.sort(key=itemgetter(0))
             for total, w, scored in plans:
                 seen: set[int] = set()
@@ -292,9 +347,15 @@ class Screener:
         qtag = tag_for_schema(query.schema)
         qweights = [[weights.weight(t) for t in f.tokens] for f in forms]
         by_entity: dict[int, list[int]] = {}
+        seen_forms: set[tuple[int, str, int]] = set()
         for nid, _pre in self.candidates(forms, qweights):
-            pos = index.names[nid].entity
-            by_entity.setdefault(pos, []).append(nid)
+            iname = index.names[nid]
+            # an entity's names that analyse alike ("JONG, Song Hwa", "Jong Song Hwa") score alike
+            sig = (iname.entity, iname.form.text, iname.kind)
+            if sig in seen_forms:
+                continue
+            seen_forms.add(sig)
+            by_entity.setdefault(iname.entity, []).append(nid)
         id_refs = self._identifier_refs(query) if query.identifiers else {}
         for pos in id_refs:
             if pos not in by_entity:

@@ -154,6 +154,19 @@ class Matcher:
         self.screener = Screener(self.index)
         self.threshold = float(os.environ.get("LISTGUARD_MONITOR_THRESHOLD", DEFAULT_THRESHOLD))
         self._hashes: dict[str, str] = {}
+        self._forms: dict[int, list[Any]] | None = None
+
+    def forms_of(self, entity_id: str) -> list[Any] | None:
+        """The analysed names of an entity of the snapshot (the index analysed them once
+        already; re-analysing a large delta's names would cost more than searching with them)."""
+        if self._forms is None:
+            by_pos: dict[int, list[Any]] = {}
+            for iname in self.index.names:
+                by_pos.setdefault(iname.entity, []).append(iname.form)
+            self._forms = by_pos
+        if entity_id not in self.index:
+            return None
+        return self._forms.get(self.index.position(entity_id), [])
 
     def match_hash(self, entity_id: str) -> str:
         """The match hash of an entity of the snapshot (from the index: no database read)."""

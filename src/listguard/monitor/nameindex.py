@@ -175,9 +175,20 @@ class NameIndex:
                 probe(f"g:{gid}", _VARIANT)
         return found
 
+    def activate(self) -> None:
+        """Make this index's variant groups known (once per loaded index: it is not cheap)."""
+        if not getattr(self, "_active", False):
+            variants.register(self.variant_subset)
+            self._active = True
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state.pop("_active", None)
+        return state
+
     def search_forms(self, forms: Sequence[NameForm], min_coverage: float = MIN_COVERAGE) -> set[int]:
         """Name ids whose tokens the query forms cover to at least ``min_coverage``."""
-        variants.register(self.variant_subset)
+        self.activate()
         postings, weights = self.postings, self.weights
         out: set[int] = set()
         for form in forms:
@@ -228,10 +239,22 @@ class NameIndex:
             out.update(self.pks[self.pk_offsets[nid] : self.pk_offsets[nid + 1]])
         return out
 
-    def search(self, names: Iterable[str], schema: str | None, identifiers: Iterable[str] = (), min_coverage: float = MIN_COVERAGE) -> set[int]:
-        """Record primary keys that a party with these names (and identifiers) could match."""
-        tag = tag_for_schema(schema)
-        forms = [analyse_name(alt, tag) for name in names for alt in split_alternatives(name)]
+    def search(
+        self,
+        names: Iterable[str],
+        schema: str | None,
+        identifiers: Iterable[str] = (),
+        min_coverage: float = MIN_COVERAGE,
+        forms: Sequence[NameForm] | None = None,
+    ) -> set[int]:
+        """Record primary keys that a party with these names (and identifiers) could match.
+
+        ``forms`` are the names already analysed (the screening index has them for every
+        listed entity); otherwise ``names`` are analysed here.
+        """
+        if forms is None:
+            tag = tag_for_schema(schema)
+            forms = [analyse_name(alt, tag) for name in names for alt in split_alternatives(name)]
         pks = self.record_pks(self.search_forms([f for f in forms if f.tokens], min_coverage))
         for value in identifiers:
             found = self.identifiers.get(normalise_identifier(value))

@@ -480,14 +480,15 @@ def _lists_side(
         t1 = time.perf_counter()
         candidate_pks: set[int] = set()
         if delta_entities:
-            terms = [entity_terms(e) for e in delta_entities]
+            forward = get_matcher()
+            terms = [(*entity_terms(e), forward.forms_of(e.id)) for e in delta_entities]
             pindex = PortfolioIndex(engine, portfolio)
             note = (lambda msg: progress(msg, 0, None)) if progress else None
             for segment in pindex.segments(note):
                 if progress:
                     progress("searching the portfolio", 0, len(terms))
-                for i, (names, schema, identifiers) in enumerate(terms):
-                    candidate_pks.update(segment.search(names, schema, identifiers))
+                for i, (names, schema, identifiers, forms) in enumerate(terms):
+                    candidate_pks.update(segment.search(names, schema, identifiers, forms=forms))
                     if progress and i % 500 == 499:
                         progress("searching the portfolio", i + 1, len(terms))
                 del segment

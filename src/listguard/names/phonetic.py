@@ -145,3 +145,83 @@ def skeleton(token: str) -> str:
 
 
 _SKELETON_DROP = re.compile("[aeiouwy]")
+
+
+# Broad consonant classes, for comparing a Latin spelling with a name transcribed into a
+# syllabic script (Hangul, kana, Han). Those scripts cannot write consonant clusters, most
+# voicing contrasts, f/v or r/l the way European spellings do; their transcriptions of foreign
+# names follow fixed conventions (Korean: v -> b, f -> p, z -> j, r/l -> ㄹ, clusters get an
+# epenthetic vowel). Reducing both sides to broad consonant classes and dropping vowels, h, w
+# and y makes "블라디미르 푸틴" (beulladimireu putin) and "Vladimir Putin" both "PLTML PTN".
+_BROAD_DIGRAPHS: tuple[tuple[str, str], ...] = (
+    ("tsch", "S"),
+    ("sch", "S"),
+    ("tch", "S"),
+    ("ch", "S"),
+    ("sh", "S"),
+    ("zh", "S"),
+    ("ts", "S"),
+    ("tz", "S"),
+    ("dz", "S"),
+    ("dj", "S"),
+    ("ph", "P"),
+    ("th", "T"),
+    ("ck", "K"),
+    ("gh", ""),
+    ("ng", "N"),
+    ("qu", "K"),
+    ("x", "KS"),
+)
+_BROAD_RE = re.compile("|".join(re.escape(a) for a, _ in _BROAD_DIGRAPHS))
+_BROAD_MAP = dict(_BROAD_DIGRAPHS)
+_BROAD_LETTERS = str.maketrans(
+    {
+        "p": "P", "b": "P", "f": "P", "v": "P",
+        "t": "T", "d": "T",
+        "k": "K", "g": "K", "q": "K", "c": "K",
+        "s": "S", "z": "S", "j": "S",
+        "l": "L", "r": "L",
+        "m": "M", "n": "N",
+        "a": "", "e": "", "i": "", "o": "", "u": "", "y": "", "w": "", "h": "",
+    }
+)  # fmt: skip
+_SOFT = re.compile(r"[cg](?=[eiy])")
+
+
+_PINYIN = str.maketrans({"x": "s", "q": "s", "c": "s"})
+
+
+@lru_cache(maxsize=200_000)
+def broad_key(token: str, origin: str = "latin") -> str:
+    """Broad consonant classes (P T K S L M N), vowels and h/w/y dropped, doubles merged.
+
+    ``origin`` says how the ASCII was made: ``latin`` spellings soften c/g before e/i/y
+    (George, Cecil); Revised Romanisation and kana romanisation have no soft letters; pinyin
+    writes affricates and sibilants as x/q/c (Xi, Qian, Cao).
+    """
+    if not token or not token.isalpha():
+        return token
+    if origin == "latin":
+        text = _SOFT.sub(lambda m: "s" if m.group(0) == "c" else "j", token)
+    elif origin == "han":
+        text = token.translate(_PINYIN)
+    else:
+        text = token
+    text = _BROAD_RE.sub(lambda m: _BROAD_MAP[m.group(0)], text)
+    text = text.translate(_BROAD_LETTERS)
+    out: list[str] = []
+    for ch in text:
+        if out and out[-1] == ch:
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+_R_CODA = re.compile(r"(?<=[aeiouy])r+(?=[^aeiouy]|$)")
+
+
+@lru_cache(maxsize=200_000)
+def broad_key_rless(token: str) -> str:
+    """:func:`broad_key` of a Latin spelling read the English way, an ``r`` after a vowel and
+    before a consonant or the end being silent (Porter -> 포터, Robert -> 로버트)."""
+    return broad_key(_R_CODA.sub("", token), "latin")

@@ -30,7 +30,7 @@ from typing import NamedTuple
 from rigour._core import ordinals_dict, person_name_prefixes_list
 from rigour.names.org_types import extract_org_types, replace_org_types_compare
 
-from listguard.names.phonetic import fold_key, loose_key, skeleton
+from listguard.names.phonetic import broad_key, broad_key_rless, fold_key, loose_key, skeleton
 from listguard.names.translit import ABJAD, HAN, HANGUL, KANA, LATIN, romanise
 
 # token kinds
@@ -92,14 +92,15 @@ _WEAK_PARTICLES = frozenset({"y", "e", "i", "la", "le", "in", "do", "den", "het"
 HONORIFICS = frozenset(
     """haji hajji hadji alhaj alhajj hajj mullah mulla molla mollah mullo maulvi mawlawi maulavi
     mawlavi moulvi maulana mowlana qari shaikh sheikh shaykh sheik cheikh syed sayed sayyid sayyed
-    seyed seyyed sayid hafiz hafez khwaja khoja pir mir mirza sufi emir amir""".split()
+    seyed seyyed sayid""".split()
 )
-# "mir", "amir", "emir", "mirza", "khwaja" are just as often names; they stay weak, not removed.
+# "Mir", "Amir", "Mirza", "Khwaja", "Hafiz" are as often given names as titles: they are names.
 
 #: Titles (removed). rigour's person prefixes plus multilingual heads of state and ranks, so
 #: "Президент Путин", "Putyin elnök" and "Presidente Putin" all reduce to the surname.
 _EXTRA_TITLES = """president presidente presidenta prezident prezydent predsjednik predsednik
-presedintele presiden praesident prasident elnok elnoek presidentti presidenten
+presedintele presedinte presiden praesident prasident elnok elnoek presidentti presidenten
+proedros prezidentas prezidents presidentas
 prime minister premier minister ministre ministro general gen col colonel lt ltc maj major capt
 brig brigadier admiral adm marshal sgt sergeant lieutenant commander commandant dr doctor prof
 professor eng engineer mr mrs ms miss mme mlle sir dame lord lady madam monsieur herr frau
@@ -229,9 +230,13 @@ class Token(NamedTuple):
     raw: str  # the written word this token comes from
     orig: str  # the written characters of this token (differs from raw for syllables)
     vform: str  # the form variant groups are looked up by (see listguard.names.variants)
+    broad: str  # broad consonant classes, for comparison with syllabic scripts
+    broad2: str  # the same, English-style silent coda r dropped (Latin spellings only)
+    sid: str  # identity for similarity caches: the written form and the script
 
 
 _EMPTY: frozenset[str] = frozenset()
+_ORIGIN = {LATIN: "latin", HAN: "han", HANGUL: "hangul", KANA: "kana"}
 
 
 @lru_cache(maxsize=300_000)
@@ -255,7 +260,10 @@ def make_token(text: str, kind: int, script: int, frag: bool, raw: str, tag: str
         frag=frag,
         raw=raw,
         orig=orig or raw,
-        vform=("~" + text) if script == ABJAD else ("@" + raw) if script in (HAN, HANGUL, KANA) and raw == (orig or raw) else text,
+        vform=("~" + text) if script == ABJAD else ("@" + (orig or raw)) if script in (HAN, HANGUL, KANA) else text,
+        broad=broad_key(text, _ORIGIN.get(script, "other")),
+        broad2=broad_key_rless(text) if script == LATIN else broad_key(text, _ORIGIN.get(script, "other")),
+        sid=f"{script}:{orig if frag and orig else text}",
     )
 
 
@@ -272,6 +280,7 @@ class Join(NamedTuple):
     abjad: bool  # a part was romanised from an abjad (compare skeletons)
     latin: bool  # every part was written in an alphabet
     word: str  # "@<word>" when the span is exactly one written Hangul/Han/kana word
+    broad: str  # broad consonant classes of the joined text
 
 
 class NameForm(NamedTuple):
@@ -293,7 +302,7 @@ _APOSTROPHES = re.compile(r"[’'`ʼʻ‘ʿʾ´ʹ]")
 _NUMBER_MARK = re.compile(r"(?:(?<=\W)|^)(?:no|nr|num|number|n°|nº|№|#)\s*\.?\s*(?=\d)")
 _DOTTED = re.compile(r"(?:(?<=\W)|^)((?:\w\.){2,}\w?)(?=\W|$)")
 def _separator_class() -> str:
-    """A regex class of every separator: Unicode punctuation, symbols, spaces and controls.
+    r"""A regex class of every separator: Unicode punctuation, symbols, spaces and controls.
 
     Not ``\W``: combining marks (Devanagari, Thai, Khmer vowel signs) are ``\W`` to Python
     but are part of the word they sit on. ``&`` is kept (it is the particle "and"). The zero
@@ -342,6 +351,12 @@ def _prenormalise(name: str, tag: str) -> str:
     if tag == PER:
         # "V.V. Putin": dotted letters are separate initials in a person name
         text = _DOTTED.sub(lambda m: " ".join(m.group(1).replace(".", " ").split()), text)
+        # "BIN LADIN, Usama bin Muhammad": the lists' "FAMILY, Given" becomes written order,
+        # so that order-sensitive parts (a nasab chain) read the way the person is named
+        if text.count(",") == 1:
+            family, given = text.split(",")
+            if family.strip() and given.strip():
+                text = given.strip() + " " + family.strip()
     else:
         # "A.B.C. Company", "P.T. Astra": dotted letters are one initialism in other names
         text = _DOTTED.sub(_dotted, text)
@@ -400,7 +415,10 @@ def _strip_titles(items: list[tuple[tuple[str, ...], int, str]], tag: str) -> li
         return items
 
     def word(item: tuple[tuple[str, ...], int, str]) -> str:
-        return item[0][0] if len(item[0]) == 1 else ""
+        if len(item[0]) != 1:
+            return ""
+        # "Președintele": the romanisation says "preshedintele", the title list the plain fold
+        return item[0][0] if item[0][0] in TITLES else _fold_text(item[2])
 
     out = [it for it in items if word(it) not in TITLES or word(it) in _AMBIGUOUS_TITLES]
     # ambiguous titles only go when they open a name with at least two more words
@@ -514,6 +532,7 @@ def _join(tokens: list[Token], span: tuple[int, ...]) -> Join:
         abjad=any(t.script == ABJAD for t in parts),
         latin=all(t.script == LATIN for t in parts),
         word=("@" + first.raw) if whole_word else "",
+        broad=broad_key(text, _ORIGIN.get(first.script, "other")),
     )
 
 
@@ -527,7 +546,13 @@ def _joins(tokens: list[Token]) -> tuple[Join, ...]:
         for k in (2, 3):
             if i + k > n or any(tokens[j].kind not in _JOINABLE for j in range(i, i + k)):
                 break
-            out.append(_join(tokens, tuple(range(i, i + k))))
+            span = range(i, i + k)
+            # syllables of a Hangul/Han word join only within the word the writer wrote
+            if any(tokens[j].frag for j in span) and any(
+                not tokens[j].frag or tokens[j].raw != tokens[i].raw for j in span
+            ):
+                break
+            out.append(_join(tokens, tuple(span)))
     i = 0
     while i < n:
         if tokens[i].frag:

@@ -189,7 +189,8 @@ PERSON = 8  #: only persons have this name
 
 _NON_CONTENT = (PARTICLE, HONORIFIC, INITIAL)
 #: a one-word name must be in at most this many listed names to be a pattern on its own
-SINGLE_MAX_DF = 5
+#: ("Sberbank" is in some 80 names of one group of companies; a word in hundreds is generic)
+SINGLE_MAX_DF = 200
 
 
 @dataclass
@@ -255,7 +256,7 @@ class NameAutomaton:
                         skipped["single"] += 1
                         continue
                     flag |= SINGLE
-                    texts = (vtoks[0].key,)
+                    texts = (_single_spelling(vtoks[0]),)
                 elif all(t in ordinary for t in texts):
                     flag |= PROSE
                 if schema in ("Vessel", "Airplane"):
@@ -300,14 +301,18 @@ class NameAutomaton:
         return self.automaton.iter(compact)  # type: ignore[no-any-return]
 
 
+def _single_spelling(tok: Token) -> str:
+    """How a one-word pattern is checked: an acronym or short word by its exact letters
+    ("OFAC" is not "IFIC"), a longer word by its romanisation key (``=`` marks exact)."""
+    return "=" + tok.text if len(tok.text) <= 6 else tok.key
+
+
 def _single_ok(tok: Token, schema: str, ordinary: frozenset[str], df: dict[str, int]) -> bool:
     """May this one word on its own be a pattern? (see the module doc)"""
     if schema == "Person" or tok.kind != NAME:
         return False
     text = tok.text
-    raw = tok.raw
-    acronym = raw.isupper() and raw.isalpha() and 3 <= len(raw) <= 6
-    if len(text) < 4 and not acronym:
+    if len(text) < 3:  # three letters only as an acronym in the text (checked at run time)
         return False
     if text in ordinary or is_ordinary(text) or text in ORG_GENERIC or text in ROLE_WORDS or text in LEGAL_WORDS:
         return False
@@ -337,19 +342,28 @@ def _variants(original: str, toks: tuple[Token, ...], tag: str) -> Iterator[list
         yield from emit(content)
     if tag != PER or len(units) < 2:
         return
+    # The analyser may reorder a person's name (given names first); the written order is
+    # recovered from the list entry itself: "SURNAME, Given names".
     orders: list[list[_Unit]] = [units]
-    surname = _surname_count(original) if "," in original else 0
-    if 0 < surname < len(units):
-        sur, given = units[:surname], units[surname:]
+    sur_keys = _surname_keys(original) if "," in original else set()
+    sur = [u for u in units if u[0] in sur_keys]
+    given = [u for u in units if u[0] not in sur_keys]
+    if sur and given:
+        orders.append(sur + given)
         orders.append(given + sur)
-        if len(given) >= 2:
+        if len(given) >= 2 and not _syllables(given):
+            # "PUTIN, Vladimir Vladimirovich" is written "Vladimir Putin"; but "JONG, Song Hwa"
+            # is never "Jong Song": a given name of syllables is one name
             orders.append(given[:1] + sur)
             orders.append(sur + given[:1])
-    else:
-        orders.append(units[1:] + units[:1])
-        orders.append(units[-1:] + units[:-1])
-        if len(units) >= 3:
-            orders.append([units[0], units[-1]])
+    n = len(units)
+    for i in range(1, n):
+        orders.append(units[i:] + units[:i])  # rotations: family name first or last
+    if n == 3:
+        rev = units[::-1]
+        orders.extend(rev[i:] + rev[:i] for i in range(3))
+    if not sur and n >= 3 and not _syllables(units[1:-1]):
+        orders.append([units[0], units[-1]])  # "Vladimir Vladimirovich Putin" -> "Vladimir Putin"
     for order in orders:
         yield from emit(order)
         # "Song Hwa" / "Songhwa", "Jong Un" / "Jongun": short syllables written together
@@ -360,11 +374,15 @@ def _variants(original: str, toks: tuple[Token, ...], tag: str) -> Iterator[list
                 yield from emit(order[:i] + [(loose_key(text), text, b)] + order[i + 2 :])
 
 
-def _surname_count(original: str) -> int:
-    """Words before the comma of a "SURNAME, Given names" list entry (hyphenated parts count
-    apart, as the analyser splits them)."""
+def _syllables(units: list[_Unit]) -> bool:
+    """Parts that are syllables of one name (Korean/Chinese given names: "Song Hwa", "Jong Un")."""
+    return all(len(u[1]) <= 4 for u in units)
+
+
+def _surname_keys(original: str) -> set[str]:
+    """Keys of the words before the comma of a "SURNAME, Given names" list entry."""
     head = original.split(",", 1)[0]
-    return len(_SPLIT_WORDS.findall(head))
+    return {k for w in _SPLIT_WORDS.findall(head) for k in word_key(w).split()}
 
 
 _SPLIT_WORDS = re.compile(r"[^\W_]+")
@@ -401,6 +419,7 @@ class Candidate:
     flags: int
     name: str  # the span's text as a query name
     extended: bool = False  # the span was grown over neighbouring name-like words
+    added: tuple[str, ...] = ()  # the words it was grown over
 
     @property
     def length(self) -> int:
@@ -466,6 +485,9 @@ def _legal_gap(text: str, a: int, b: int) -> bool:
     return b - a <= 6 and _LEGAL_GAP.fullmatch(text, a, b) is not None
 
 
+#: function words that join the parts of a name ("Bank of China", "Ministry of Industry and Trade")
+_ENGLISH_PARTICLES = frozenset("of and the for in on at to by de du des la le el al bin ibn van von der den".split())
+
 _LOWER_WORD = re.compile(r"\b[a-z]{3,}\b")
 
 
@@ -521,9 +543,14 @@ class Extractor:
             if fw != lw:
                 return True  # one listed word written as syllables
             low = _ascii_lower(sc.words[fw])
+            if len(sc.words[fw]) <= 3 and not sc.words[fw].isupper():
+                return False  # a three-letter name is an acronym: "VTB", not "Vtb"
             if low is not None and is_ordinary(low):
                 return False  # "Use" is not the vessel UZE, "Contract" not KONTRAKT
-            return _fold_word(sc.words[fw]) in {sp[0] for sp in auto.spellings[pid]}
+            wanted = {sp[0] for sp in auto.spellings[pid]}
+            if low is not None and "=" + low in wanted:
+                return True
+            return _fold_word(sc.words[fw]) in wanted
         words = [_ascii_lower(sc.words[i]) for i in range(fw, lw + 1)]
         checks = [(i, w) for i, w in enumerate(words) if w is not None and is_ordinary(w)]
         if not checks:
@@ -574,17 +601,16 @@ class Extractor:
         return True
 
     def _casing_ok(self, sc: Scan, fw: int, lw: int, flags: int) -> bool:
+        """In mixed-case prose: a one-word name must be capitalised; a name whose every word
+        is an English word must be capitalised throughout ("Silver Star", not "a silver
+        star"); a name with an unusual word may be in any case ("volasys silver star")."""
         words = sc.words
         if fw == lw:
             return _capitalised(words[fw])
-        for i in range(fw, lw + 1):
-            w = words[i]
-            if _is_lower_latin(w) and w not in PARTICLES and is_ordinary(w):
-                return False
-        if flags & PROSE:
-            # a name made of English words must look like one: every content word capitalised
-            return all(_capitalised(words[i]) or words[i] in PARTICLES for i in range(fw, lw + 1))
-        return True
+        content = [words[i] for i in range(fw, lw + 1) if words[i].lower() not in _ENGLISH_PARTICLES]
+        if any(not is_ordinary(_ascii_lower(w) or "") for w in content):
+            return True
+        return all(_capitalised(w) for w in content)
 
     def _object_cue(self, sc: Scan, fw: int) -> bool:
         prev = [sc.words[i].lower() for i in range(max(0, fw - 3), fw)]
@@ -597,7 +623,7 @@ class Extractor:
         """Is the word at ``i`` plausibly another part of the same name?"""
         w = sc.words[i].replace(FILLER, "")
         low = w.lower()
-        if low in ROLE_WORDS or low in LEGAL_WORDS or low in PARTICLES or not w[0].isalpha():
+        if low in ROLE_WORDS or low in LEGAL_WORDS or low in _ENGLISH_PARTICLES or not w[0].isalpha():
             return False
         if low in _single_places():
             return False
@@ -621,9 +647,9 @@ class Extractor:
         extended = False
         # legal forms around a company name belong to the span ("JSC ...", "... Co., Ltd.")
         if not person:
-            while f > 0 and sc.words[f - 1].lower() in LEGAL_PREFIXES and _gap(text, sc.ends[f - 1], sc.starts[f]) == _SOFT:
+            while f > 0 and sc.words[f - 1].lower() in LEGAL_PREFIXES and sc.words[f - 1][0].isupper() and _gap(text, sc.ends[f - 1], sc.starts[f]) == _SOFT:
                 f -= 1
-            while l + 1 < n and sc.words[l + 1].lower().replace(FILLER, "") in LEGAL_WORDS and _legal_gap(text, sc.ends[l], sc.starts[l + 1]):
+            while l + 1 < n and sc.words[l + 1].lower().replace(FILLER, "") in LEGAL_WORDS and sc.words[l + 1][0].isupper() and _legal_gap(text, sc.ends[l], sc.starts[l + 1]):
                 l += 1
         # more name-like words right beside the span: the text names someone else
         for _ in range(2):
@@ -642,7 +668,8 @@ class Extractor:
         # the period of a trailing abbreviation ("Co., Ltd.") is part of the name
         if l != lw and end < len(text) and text[end] == "." and sc.words[l].lower() in LEGAL_WORDS:
             end += 1
-        return Candidate(start, end, f, l, ents, flags, query_name(text[start:end]), extended)
+        added = tuple(sc.words[i] for i in list(range(f, fw)) + list(range(lw + 1, l + 1)) if sc.words[i].lower() not in LEGAL_WORDS)
+        return Candidate(start, end, f, l, ents, flags, query_name(text[start:end]), extended, added)
 
 
 _SINGLE_PLACES: frozenset[str] | None = None
@@ -674,22 +701,15 @@ def automaton_for(index: "Index") -> NameAutomaton:
     """The automaton of ``index``, built on first use and kept while the index is current.
 
     Keeps the last two (a server swapping indexes serves the old one until the new one is in).
+    The CLI goes through :func:`listguard.text.cache.cached_automaton`, which also keeps it on
+    disk.
     """
     for idx, auto in _CACHE:
         if idx is index:
             return auto
-    auto = _load_cached(index) or NameAutomaton.build(index)
+    auto = NameAutomaton.build(index)
     _CACHE.insert(0, (index, auto))
     del _CACHE[2:]
     return auto
-
-
-def _load_cached(index: "Index") -> NameAutomaton | None:
-    """Hook for an on-disk cache next to the index cache (see :mod:`listguard.text.cache`)."""
-    try:
-        from listguard.text.cache import load_for_index
-    except ImportError:  # pragma: no cover
-        return None
-    return load_for_index(index)
 
 

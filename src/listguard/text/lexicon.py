@@ -62,7 +62,11 @@ LEGAL_WORDS = frozenset(
 )
 
 #: Legal forms written *before* the name ("OOO Foo", "JSC Bar", "PT Baz").
-LEGAL_PREFIXES = frozenset("ooo oao zao pao ao jsc ojsc cjsc pjsc tov pat prat too pt cv llc".split())
+LEGAL_PREFIXES = frozenset(
+    """ooo oao zao pao ao ab jsc ojsc cjsc pjsc tov pat prat too pt cv llc public joint stock
+    closed open limited liability company private state unitary enterprise federal
+    municipal""".split()
+)
 
 _WEEKDAYS_MONTHS = frozenset(
     """monday tuesday wednesday thursday friday saturday sunday january february march april

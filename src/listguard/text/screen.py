@@ -66,16 +66,18 @@ def screen_document(
     auto = automaton_for(index)
     sc = scan(doc.visible)
     candidates = _prefer_exact(Extractor(auto).candidates(sc))
-    verdicts: dict[tuple[str, frozenset[int]], list["Hit"]] = {}
+    verdicts = _verdicts(screener, threshold)
     accepted: list[tuple[Candidate, list["Hit"]]] = []
     taken: list[tuple[int, int]] = []
     for cand in candidates:  # longest first
         if any(s <= cand.start and cand.end <= e for s, e in taken):
             continue
-        key = (cand.name, cand.entities)
+        key = (cand.name, cand.entities, cand.added)
         hits = verdicts.get(key)
         if hits is None:
             hits = _confirm(screener, cand, threshold)
+            if len(verdicts) >= VERDICT_CACHE:
+                verdicts.pop(next(iter(verdicts)))  # oldest first
             verdicts[key] = hits
         if not hits:
             continue
@@ -85,6 +87,25 @@ def screen_document(
         accepted.append((cand, hits))
     accepted.sort(key=lambda item: item[0].start)
     return [Mention(doc.mention_text(c.start, c.end), c.start, c.end, list(h)) for c, h in accepted]
+
+
+#: Verdicts kept per screener and threshold. The matcher is deterministic: the same span text,
+#: found for the same parties, against the same index, gets the same hits. News repeats names
+#: (the same few parties are in every article about them), so most spans after the first
+#: documents cost a dict lookup instead of a millisecond of scoring.
+VERDICT_CACHE = 50_000
+_VERDICTS: dict[tuple[int, float | None], tuple[Any, dict[Any, list["Hit"]]]] = {}
+
+
+def _verdicts(screener: ScreenerLike, threshold: float | None) -> dict[Any, list["Hit"]]:
+    key = (id(screener), threshold)
+    entry = _VERDICTS.get(key)
+    if entry is None or entry[0] is not screener:
+        if len(_VERDICTS) >= 8:
+            _VERDICTS.clear()
+        entry = (screener, {})
+        _VERDICTS[key] = entry
+    return entry[1]
 
 
 def _prefer_exact(candidates: list[Candidate]) -> list[Candidate]:
@@ -109,7 +130,8 @@ def _confirm(screener: ScreenerLike, cand: Candidate, threshold: float | None) -
 
     A span grown by extension is a longer name than the one that found it; it must be best
     explained by those parties: if the matcher's best hit for it is someone else, the text
-    names someone else."""
+    names someone else, and so it does when a word of the longer name is left unmatched
+    ("Jong Song Il" is not "JONG Song")."""
     try:
         from listguard.matching import Query
     except ImportError:  # the package exports it once the matcher is complete
@@ -117,9 +139,30 @@ def _confirm(screener: ScreenerLike, cand: Candidate, threshold: float | None) -
 
     ids = {screener.index.entities[p].id for p in cand.entities}
     hits = screener.screen(Query(names=[cand.name]), limit=SPAN_LIMIT, threshold=threshold)
-    if cand.extended and (not hits or hits[0].entity_id not in ids):
-        return []
+    if cand.extended:
+        if not hits or hits[0].entity_id not in ids:
+            return []
+        # every word of the longer name must be accounted for by the listed name
+        hits = [h for h in hits if _accounts_for(h, cand.added)]
     return [h for h in hits if h.match and h.entity_id in ids]
+
+
+def _accounts_for(hit: "Hit", words: tuple[str, ...]) -> bool:
+    """Did the matcher align every one of ``words`` with a part of the listed name?"""
+    name = getattr(hit.explanation, "name", None)
+    alignment = getattr(name, "alignment", None)
+    if not alignment:
+        return False
+    aligned = " ".join(str(a.query) for a in alignment)
+    from listguard.text.extract import word_key
+
+    parts = {word_key(p) for p in aligned.split()}
+    joined = aligned.replace(" ", "")
+    for word in words:
+        folded = word.lower()
+        if word_key(word) not in parts and folded not in joined:
+            return False
+    return True
 
 
 def screen_text(

@@ -5,9 +5,12 @@ all an embedded SQLite user needs. A deployment that shares a PostgreSQL databas
 several servers wants its schema versioned instead: these migrations describe the same
 tables, and :func:`upgrade` brings any database to the latest revision.
 
-A database created by ``create_all`` before migrations were used has the tables but no
-``alembic_version`` row; :func:`upgrade` recognises the tables each revision creates and
-stamps those revisions instead of failing on "table already exists".
+A database created by ``create_all`` before migrations were used (the embedded default: each
+part creates its tables on first use) has some or all tables but no ``alembic_version`` row;
+each revision adopts the tables that already exist instead of failing on "table already
+exists", so :func:`upgrade` works on any of them. ``tests/test_api_migrations.py`` checks
+that the migrated schema equals the code's table definitions, so a schema change without a
+migration fails the tests (write one with ``python -m listguard.store.migrations revision``).
 """
 
 from __future__ import annotations
@@ -15,12 +18,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, inspect
+from sqlalchemy import Engine, create_engine
 
 HERE = Path(__file__).resolve().parent
-
-#: Revision id -> a table that revision creates (how a pre-migration database is recognised).
-BASELINES = (("0001_store", "versions"), ("0002_api_keys", "api_keys"))
 
 
 def config(connection: Any = None, url: str | None = None) -> Any:
@@ -70,18 +70,7 @@ def upgrade(target: Engine | str, revision: str = "head") -> str | None:
     engine, owned = _engine(target)
     try:
         with engine.begin() as conn:
-            cfg = config(connection=conn)
-            tables = set(inspect(conn).get_table_names())
-            if "alembic_version" not in tables:
-                stamped = None
-                for rev, table in BASELINES:
-                    if table in tables:
-                        stamped = rev
-                    else:
-                        break
-                if stamped:
-                    command.stamp(cfg, stamped)
-            command.upgrade(cfg, revision)
+            command.upgrade(config(connection=conn), revision)
         return current(engine)
     finally:
         if owned:
@@ -91,6 +80,22 @@ def upgrade(target: Engine | str, revision: str = "head") -> str | None:
 def target_metadata() -> list[Any]:
     """The table definitions the migrations track (for autogenerate and the drift test)."""
     from listguard.api.keys import metadata as keys_metadata
+    from listguard.audit import metadata as audit_metadata
+    from listguard.monitor.schema import metadata as monitor_metadata
     from listguard.store.schema import metadata as store_metadata
 
-    return [store_metadata, keys_metadata]
+    return [store_metadata, keys_metadata, audit_metadata, monitor_metadata]
+
+
+def revision(message: str, url: str) -> None:
+    """Autogenerate a new revision from the difference between ``url``'s schema (migrated to
+    head first) and the code's table definitions."""
+    from alembic import command
+
+    upgrade(url)
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            command.revision(config(connection=conn), message=message, autogenerate=True)
+    finally:
+        engine.dispose()
