@@ -60,19 +60,37 @@ def _import_tests(module_name: str) -> None:
     """Bring a test module's tests into this module, where ``home`` means PostgreSQL.
 
     A test comes along when it uses ``home``, directly or through one of its module's
-    fixtures (``store(home)``...); those fixtures come along too.
+    fixtures (``store(home)``...); the fixtures it needs come along too. A module with an
+    autouse fixture is left out: here that fixture would apply to every test.
     """
     if importlib.util.find_spec(module_name) is None:
         return
     module = importlib.import_module(module_name)
-    on_home = {"home"}
     fixtures: dict[str, object] = {}
     for name in dir(module):
-        func = _fixture_function(getattr(module, name))
-        if func is not None and name != "home":
-            fixtures[name] = getattr(module, name)
-            if "home" in inspect.signature(func).parameters:  # type: ignore[arg-type]
-                on_home.add(name)
+        obj = getattr(module, name)
+        if _fixture_function(obj) is not None and name != "home":
+            if getattr(getattr(obj, "_fixture_function_marker", None), "autouse", False):
+                return
+            fixtures[name] = obj
+
+    def needs(params: set[str], seen: set[str] | None = None) -> set[str]:
+        """The module fixtures ``params`` use, transitively."""
+        seen = set() if seen is None else seen
+        for p in params & set(fixtures) - seen:
+            seen.add(p)
+            func = _fixture_function(fixtures[p])
+            needs(set(inspect.signature(func).parameters), seen)  # type: ignore[arg-type]
+        return seen
+
+    def uses_home(params: set[str]) -> bool:
+        if "home" in params:
+            return True
+        return any(
+            "home" in inspect.signature(_fixture_function(fixtures[f])).parameters  # type: ignore[arg-type]
+            for f in needs(params)
+        )
+
     for name in dir(module):
         func = getattr(module, name)
         if not name.startswith("test_") or not callable(func) or name in fixtures:
@@ -81,14 +99,12 @@ def _import_tests(module_name: str) -> None:
             source = inspect.getsource(func)
         except (OSError, TypeError):
             continue
-        if not on_home & set(inspect.signature(func).parameters):
-            continue
-        if any(marker in source for marker in SQLITE_ONLY):
+        params = set(inspect.signature(func).parameters)
+        if not uses_home(params) or any(marker in source for marker in SQLITE_ONLY):
             continue
         globals()[name if name not in globals() else f"{name}__{module_name.rsplit('.', 1)[-1]}"] = func
-    for name, fixture in fixtures.items():
-        if name not in globals():
-            globals()[name] = fixture
+        for fixture in needs(params):
+            globals().setdefault(fixture, fixtures[fixture])
 
 
 for _suite in SUITES:

@@ -415,7 +415,7 @@ def align(
     # Joined/split words are only worth trying for parts that found no good partner.
     weak_q = [i for i in range(nq) if best_q[i] < 0.9 and qt[i].kind == NAME]
     weak_c = [j for j in range(nc) if best_c[j] < 0.9 and ct[j].kind == NAME]
-    if (weak_q or weak_c) and nq + nc <= 16:
+    if (weak_q or weak_c) and (nq + nc <= 16 or qt[0].frag or ct[0].frag):
         if weak_c:
             for jn in q.joins:
                 if any(best_q[i] < 0.9 for i in jn.span):

@@ -151,8 +151,9 @@ class Screener:
                 continue
             probe(prefix + value, sim)
         loose = tok.loose
-        if len(loose) >= 5:
+        if len(loose) >= 4:
             probe("d:" + loose, 0.8)
+        if len(loose) >= 4:
             for d in deletions(loose):
                 probe("l:" + d, 0.8)
                 probe("d:" + d, 0.8)
@@ -161,7 +162,7 @@ class Screener:
         if tok.script not in (LATIN, ABJAD) and len(tok.broad) >= 2:
             probe("b:" + tok.broad, 0.75)
         for form in token_forms(tok):
-            for gid in variants.groups(form):
+            for gid in variants.expanded(form):
                 probe(f"g:{gid}", 0.93)
         return vids
 
@@ -202,7 +203,7 @@ class Screener:
         vids: set[int] = set()
         for key in ("b:" + jn.broad, "l:" + jn.loose, "k:" + jn.key):
             vids.update(keys.get(key, ()))
-        for gid in variants.groups(jn.word):
+        for gid in variants.expanded(jn.word):
             vids.update(keys.get(f"g:{gid}", ()))
         vocab = self.index.vocab
         postings = self.index.postings
@@ -259,9 +260,17 @@ class Screener:
                     if plan is not None:
                         plans.append((plan[0], max(weight(form.tokens[i]) for i in jn.span), plan[1]))
             plans.sort(key=itemgetter(0))
+            done_weight = 0.0
             for total, w, scored in plans:
                 seen: set[int] = set()
-                narrow = total > COMMON_POSTINGS and len(acc) > 0
+                # a common token only adds to candidates when rarer tokens already found some
+                # name that matches them well (not when the rare token only found noise)
+                narrow = (
+                    total > COMMON_POSTINGS
+                    and len(acc) > 0
+                    and max(acc.values()) >= 0.9 * done_weight
+                )
+                done_weight += w
                 existing = list(acc) if narrow else None
                 for sim, vid in scored:
                     plist = postings[vid]

@@ -126,16 +126,19 @@ def loose_key(token: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def skeleton(token: str) -> str:
-    """Consonants only (vowels and the glides ``w``/``y`` dropped), loose-folded.
+    """Consonants only (vowels and the glides ``w``/``y`` dropped), digraphs folded.
 
     The form an abjad spelling can be compared on: ``mhmd`` (محمد) and ``Mohammed`` both
-    give ``mhmt``; ``ly`` (علي) and ``Ali`` both give ``l``. ``w`` and ``y`` go because
-    abjads write the long vowels u/o and i/e with them (``bwtyn`` is Putin).
+    give ``mhmd``; ``ly`` (علي) and ``Ali`` both give ``l``. ``w`` and ``y`` go because abjads
+    write the long vowels u/o and i/e with them (``bwtyn`` is Putin). Voicing is *not*
+    merged, unlike :func:`loose_key`: Arabic writes d and t, s and z with different letters
+    and Latin spellings of Arabic names keep them apart (Saddam is not "systema"); only the
+    letters Latin spellings do swap are merged (q/k/g: Qaddafi, Kaddafi, Gaddafi; dh/d; ch/sh).
     """
     if not token or not token.isalpha():
         return token
-    text = _digraphs(_SKELETON_DROP.sub("", token))
-    text = text.replace("ch", "c").replace("sh", "s").translate(_LOOSE)
+    text = _digraphs(_SKELETON_DROP.sub("", token).replace("dh", "d"))
+    text = text.replace("ch", "sh").translate(_STRICT)
     out: list[str] = []
     for ch in text:
         if out and out[-1] == ch:
@@ -144,6 +147,7 @@ def skeleton(token: str) -> str:
     return "".join(out)
 
 
+_STRICT = str.maketrans({"q": "k", "c": "k", "g": "k", "p": "b", "v": "f"})
 _SKELETON_DROP = re.compile("[aeiouwy]")
 
 

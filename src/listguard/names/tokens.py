@@ -460,6 +460,10 @@ def analyse_name(name: str, tag: str = ANY) -> NameForm:
                 # codes like "A320", "SU-35": one name token
                 items.append(((word,), LATIN, word))
                 continue
+        if len(word) >= 4 and word.startswith("ال") and word != "الله":
+            # the Arabic article is written joined to the word: التكريتي is al-Tikriti
+            items.append((("al",), ABJAD, "ال"))
+            word = word[2:]
         pieces, script = romanise(word)
         if pieces:
             items.append((pieces, script, word))
@@ -483,14 +487,17 @@ def analyse_name(name: str, tag: str = ANY) -> NameForm:
         if not piece.isalpha():
             tokens.append(make_token(piece, NAME, script, False, raw, tag))
             continue
-        if tag != PER and (piece in numbers or (roman_value(piece) or 0) > 1 and len(piece) > 1):
+        if tag != PER and (piece in numbers or i > 0 and (roman_value(piece) or 0) > 1 and len(piece) > 1):
+            # roman numerals count only after the name they number ("Fund III", not "Xi Trading")
             tokens.append(make_token(piece, NUMBER, script, False, raw, tag))
             continue
         if tag in (ORG, OBJ) and i == n - 1 and n > 1 and piece in ("i", "v", "x"):
             tokens.append(make_token(piece, NUMBER, script, False, raw, tag))
             continue
-        if piece in PARTICLES and n > 1:
-            if piece not in _WEAK_PARTICLES or 0 < i < n - 1:
+        if piece in PARTICLES and i < n - 1:
+            # a particle introduces the part after it ("bin Laden", "van Gogh"): at the end of
+            # a name it is a name ("Su Bin")
+            if piece not in _WEAK_PARTICLES or i > 0:
                 tokens.append(make_token(piece, PARTICLE, script, False, raw, tag))
                 continue
         if tag in (PER, ANY) and len(piece) == 1 and script == LATIN and n > 1:

@@ -260,6 +260,9 @@ def romanise(token: str) -> tuple[tuple[str, ...], int]:
     if "Khmer" in text_scripts(token):
         word = _khmer(token)
         return ((word,) if word else ()), OTHER
+    if cls == ABJAD:
+        # ta marbuta is pronounced -a at the end of a name (Samira, Fatima), not -t
+        token = token.replace("ة", "ا")
     text = _icu(_ANY_ASCII)(token)
     word = _ascii_letters(text).replace(" ", "")
     return ((word,) if word else ()), cls

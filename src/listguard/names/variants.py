@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Iterable
@@ -46,19 +47,48 @@ def groups(form: str) -> tuple[int, ...]:
     return _GROUPS.get(form, _EMPTY)
 
 
+#: romanisation key -> Latin spellings in the table with that key
+_KEYS: dict[str, list[str]] = {}
+
+
+def _index_keys(forms: Iterable[str]) -> None:
+    from listguard.names.phonetic import fold_key
+
+    for form in forms:
+        if form and form[0] not in "~@":
+            lst = _KEYS.setdefault(fold_key(form), [])
+            if form not in lst:
+                lst.append(form)
+
+
+@lru_cache(maxsize=200_000)
+def expanded(form: str) -> frozenset[int]:
+    """Group ids of a spelling and of the known spellings one letter and no romanisation rule
+    away from it. The database is not transitive: it knows Wladimir~Vladimir and
+    Vladimir~Volodymyr, not Wladimir~Volodymyr."""
+    ids = set(_GROUPS.get(form, _EMPTY))
+    if form and form[0] not in "~@":
+        from rapidfuzz.distance import OSA
+
+        from listguard.names.phonetic import fold_key
+
+        for other in _KEYS.get(fold_key(form), ()):
+            if other != form and OSA.distance(other, form, score_cutoff=1) <= 1:
+                ids.update(_GROUPS.get(other, _EMPTY))
+    return frozenset(ids)
+
+
 def share_group(a: str, b: str) -> bool:
-    ga = _GROUPS.get(a)
+    """Whether two spellings are known variants of one name (see :func:`expanded`)."""
+    ga = expanded(a)
     if not ga:
         return False
-    gb = _GROUPS.get(b)
-    if not gb:
-        return False
-    if len(ga) == 1 and len(gb) == 1:
-        return ga[0] == gb[0]
-    return not set(ga).isdisjoint(gb)
+    gb = expanded(b)
+    return bool(gb) and not ga.isdisjoint(gb)
 
 
 def _changed() -> None:
+    expanded.cache_clear()
     for fn in _listeners:
         fn()
 
@@ -89,6 +119,8 @@ def ensure_loaded() -> None:
     for form, ids in merged.items():
         old = _GROUPS.get(form)
         _GROUPS[form] = tuple(sorted(set(ids) | set(old or ())))
+    _KEYS.clear()
+    _index_keys(_GROUPS)
     _LOADED = True
     _changed()
 
@@ -132,6 +164,7 @@ def register(subset: dict[str, tuple[int, ...]]) -> None:
                 _GROUPS[form] = merged
                 changed = True
     if changed:
+        _index_keys(subset)
         _changed()
 
 

@@ -37,9 +37,9 @@ def fingerprint(index: "Index") -> str:
 
 def cached_automaton(index: "Index", directory: Path | None = None) -> NameAutomaton:
     """The automaton of ``index``: from memory, else from disk, else built and saved."""
-    for idx, auto in _CACHE:
+    for idx, known in _CACHE:
         if idx is index:
-            return auto
+            return known
     if directory is None:
         from listguard.index_cache import cache_dir
 

@@ -175,6 +175,29 @@ class _KeyCache(dict[str, str]):
 _KEYS = _KeyCache()
 
 
+def exact_form(word: str) -> str:
+    """A word as one ASCII lower-case token (romanised, syllables joined): what a one-word
+    pattern is compared with exactly."""
+    w = unicodedata.normalize("NFKC", word.translate(_APOS_TABLE)).casefold()
+    if not w:
+        return "_"
+    if not w.isascii():
+        pieces, _script = romanise(w)
+        w = "".join(pieces) or "_"
+    return w
+
+
+class _ExactCache(dict[str, str]):
+    def __missing__(self, word: str) -> str:
+        form = exact_form(word)
+        if len(self) < 500_000:
+            self[word] = form
+        return form
+
+
+_EXACT = _ExactCache()
+
+
 def token_key(tok: Token) -> str:
     """The automaton key of a listed name's token (same space as :func:`word_key`)."""
     return tok.loose
@@ -198,6 +221,8 @@ class NameAutomaton:
     """The text patterns of one index. Picklable; build with :meth:`build`."""
 
     automaton: ahocorasick.Automaton
+    #: one-word patterns compared letter for letter, on the words' exact forms
+    exact: ahocorasick.Automaton
     #: pattern id -> index positions of the entities with that name
     entities: list[tuple[int, ...]]
     #: pattern id -> flags
@@ -213,7 +238,7 @@ class NameAutomaton:
     name_keys: frozenset[str]
     stats: dict[str, int] = field(default_factory=dict)
 
-    FORMAT = 2
+    FORMAT = 3
 
     @classmethod
     def build(cls, index: "Index") -> "NameAutomaton":
@@ -226,7 +251,7 @@ class NameAutomaton:
         flags: list[int] = []
         spellings: list[set[tuple[str, ...]]] = []
         name_keys: set[str] = set()
-        skipped = {"place": 0, "single": 0, "generic": 0}
+        skipped = {"place": 0, "single": 0, "generic": 0, "short": 0}
         entities = index.entities
         for iname in index.names:
             form = iname.form
@@ -249,6 +274,9 @@ class NameAutomaton:
                     continue
                 if all(t.text in ORG_GENERIC or t.text in ROLE_WORDS for t in content):
                     skipped["generic"] += 1
+                    continue
+                if len(variant) > 1 and all(len(u[0]) <= 2 for u in variant):
+                    skipped["short"] += 1  # "Thi Oo" -> "ta a": fires on any prose
                     continue
                 flag = 0
                 if len(variant) == 1:
@@ -276,16 +304,30 @@ class NameAutomaton:
                 flags[pid] = (flags[pid] & flag & (OBJECT | PERSON)) | ((flags[pid] | flag) & ~(OBJECT | PERSON))
                 spellings[pid].add(texts)
         automaton = ahocorasick.Automaton()
+        exact = ahocorasick.Automaton()
         lengths = [0] * len(ents)
+        n_exact = 0
         for key, pid in pid_of.items():
             pattern = f" {key} "
-            automaton.add_word(pattern, pid)
             lengths[pid] = len(pattern)
-        if pid_of:
+            spelt = spellings[pid]
+            if flags[pid] & SINGLE and all(sp[0].startswith("=") for sp in spelt):
+                # short one-word names are compared letter for letter: their loose keys
+                # ("ISIS" -> "as") would fire on every other English word
+                for sp in spelt:
+                    exact.add_word(f" {sp[0][1:]} ", pid)
+                    n_exact += 1
+                continue
+            automaton.add_word(pattern, pid)
+        if len(automaton):
             automaton.make_automaton()
+        if len(exact):
+            exact.make_automaton()
         stats = {"patterns": len(pid_of), "names": len(index.names), **{f"skipped_{k}": v for k, v in skipped.items()}}
+        stats["exact_patterns"] = n_exact
         return cls(
             automaton=automaton,
+            exact=exact,
             entities=[tuple(sorted(e)) for e in ents],
             flags=bytes(flags),
             lengths=lengths,
@@ -296,9 +338,15 @@ class NameAutomaton:
 
     def matches(self, compact: str) -> Iterator[tuple[int, int]]:
         """``(end position, pattern id)`` of every pattern in ``compact``."""
-        if not self.lengths:
+        if not len(self.automaton):
             return iter(())
         return self.automaton.iter(compact)  # type: ignore[no-any-return]
+
+    def exact_matches(self, ecompact: str) -> Iterator[tuple[int, int]]:
+        """``(end position, pattern id)`` of every one-word exact pattern in ``ecompact``."""
+        if not len(self.exact):
+            return iter(())
+        return self.exact.iter(ecompact)  # type: ignore[no-any-return]
 
 
 def _single_spelling(tok: Token) -> str:
@@ -437,22 +485,27 @@ class Scan:
     keys: list[str]
     compact: str
     cstarts: list[int]
+    #: the words as ASCII lower case (romanised), one per word, and their compact string
+    exact: list[str]
+    ecompact: str
+    ecstarts: list[int]
 
 
 def scan(text: str) -> Scan:
-    """Words, their offsets and keys, and the compact key string the automaton runs on."""
-    starts: list[int] = []
-    ends: list[int] = []
-    words: list[str] = []
-    for m in word_pattern().finditer(text):
-        starts.append(m.start())
-        ends.append(m.end())
-        words.append(m.group())
+    """Words, their offsets and keys, and the two compact strings the automata run on."""
+    ms = list(word_pattern().finditer(text))
+    words = [m.group() for m in ms]
+    starts = [m.start() for m in ms]
+    ends = [m.end() for m in ms]
     cache = _KEYS
     keys = [cache[w] for w in words]
     compact = " " + " ".join(keys) + " "
     cstarts = list(accumulate((len(k) + 1 for k in keys), initial=1))[:-1]
-    return Scan(text, starts, ends, words, keys, compact, cstarts)
+    ecache = _EXACT
+    exact = [ecache[w] for w in words]
+    ecompact = " " + " ".join(exact) + " "
+    ecstarts = list(accumulate((len(k) + 1 for k in exact), initial=1))[:-1]
+    return Scan(text, starts, ends, words, keys, compact, cstarts, exact, ecompact, ecstarts)
 
 
 # gap between two words of a name
@@ -533,6 +586,12 @@ class Extractor:
             if not self._spelt_as_listed(sc, fw, lw, pid):
                 continue
             out.setdefault((fw, lw), set()).add(pid)
+        ecstarts = sc.ecstarts
+        for end, pid in self.automaton.exact_matches(sc.ecompact):
+            # exact patterns are one word: the match ends at that word's end
+            w = bisect_right(ecstarts, end - 1) - 1
+            if self._spelt_as_listed(sc, w, w, pid):
+                out.setdefault((w, w), set()).add(pid)
         return out
 
     def _spelt_as_listed(self, sc: Scan, fw: int, lw: int, pid: int) -> bool:
@@ -548,7 +607,7 @@ class Extractor:
             if low is not None and is_ordinary(low):
                 return False  # "Use" is not the vessel UZE, "Contract" not KONTRAKT
             wanted = {sp[0] for sp in auto.spellings[pid]}
-            if low is not None and "=" + low in wanted:
+            if "=" + sc.exact[fw] in wanted:
                 return True
             return _fold_word(sc.words[fw]) in wanted
         words = [_ascii_lower(sc.words[i]) for i in range(fw, lw + 1)]

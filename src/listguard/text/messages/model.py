@@ -8,7 +8,8 @@ then works on that one shape, and every alert can point back to the field it cam
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as _field
 from typing import Any
 
 
@@ -29,11 +30,11 @@ class Party:
     field: str
     location: str
     name: str | None = None
-    address: list[str] = field(default_factory=list)
+    address: list[str] = _field(default_factory=list)
     country: str | None = None
     bic: str | None = None
     account: str | None = None
-    identifiers: list[str] = field(default_factory=list)
+    identifiers: list[str] = _field(default_factory=list)
     institution: bool = False
 
     def to_dict(self) -> dict[str, Any]:
@@ -67,8 +68,8 @@ class Message:
 
     format: str  # "MT103", "MT202", "MT202COV", "pacs.008", "pain.001"...
     reference: str | None = None
-    parties: list[Party] = field(default_factory=list)
-    free_text: list[FreeText] = field(default_factory=list)
+    parties: list[Party] = _field(default_factory=list)
+    free_text: list[FreeText] = _field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -15,7 +15,8 @@ Four kinds of alert, each naming the party and field it came from:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as _field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +45,7 @@ class Alert:
     location: str  # "line 12", "CdtTrfTxInf/Cdtr"
     value: str  # what was screened / what hit
     detail: str
-    hits: list["Hit"] = field(default_factory=list)
+    hits: list["Hit"] = _field(default_factory=list)
     country: str | None = None
     start: int | None = None  # span in a free-text field
     end: int | None = None
