@@ -32,6 +32,7 @@ ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
 JONG = "us_ofac_sdn:24979"
+REQUESTS: list[str] = []
 PORTFOLIO = (
     "id,name,birth_date,country\n"
     "C-1001,Chong Song Hwa,1970-02-05,kp\n"
@@ -89,6 +90,8 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def page(server: tuple[LiveServer, str], browser: Any) -> Iterator[Any]:
     live, token = server
     context = browser.new_context(viewport={"width": 1280, "height": 860}, base_url=live.url)
+    # every request any page makes, to prove the UI needs nothing but this server (offline)
+    context.on("request", lambda request: REQUESTS.append(request.url))
     pg = context.new_page()
     pg.goto("/ui/screen")
     assert "/ui/login" in pg.url  # keys exist: the UI asks for one
@@ -179,3 +182,12 @@ def test_versions_and_diff(page: Any, shots: Path) -> None:
     assert "added" in text and "removed" in text and "changed" in text
     assert _nav_ms(page) < 200  # computed in the background when the version arrived
     page.screenshot(path=str(shots / "diff.png"))
+
+
+def test_api_docs_work_offline(page: Any, server: tuple[LiveServer, str], shots: Path) -> None:
+    page.goto("/docs")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=30_000)
+    assert "/match/{dataset}" in page.inner_text(".swagger-ui")
+    live, _ = server
+    outside = [u for u in REQUESTS if not u.startswith(live.url)]
+    assert REQUESTS and outside == [], outside[:5]

@@ -83,7 +83,7 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served below from packaged assets: the default loads them from a CDN
         redoc_url=None,
         openapi_tags=[
             {"name": "matching", "description": "Screen names and entities (yente-compatible)."},
@@ -96,6 +96,20 @@ def create_app(
     )
     app.state.lg = context
     app.add_middleware(BodyLimitMiddleware, limit=config.max_body_bytes)
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> Any:
+        """Swagger UI from the package's own copy, so the docs work without internet."""
+        from fastapi.openapi.docs import get_swagger_ui_html
+
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="listguard API",
+            swagger_js_url="/static/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.png",
+        )
+
     _error_handlers(app)
 
     from listguard.api import admin, alerts, reconcile, routes
@@ -109,6 +123,13 @@ def create_app(
 
         mount(app)
     else:
+        from fastapi.staticfiles import StaticFiles
+
+        from listguard.ui import HERE
+
+        app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+
         @app.get("/", include_in_schema=False)
         async def root() -> RedirectResponse:
             return RedirectResponse("/docs")

@@ -147,8 +147,10 @@ def run_workers(host: str, port: int, workers: int, *, access_log: bool, log_lev
         )
         Multiprocess(config, sockets=[_listening_socket(host, port, reuse_port=False)]).run()
         return
-    try:  # fail here, with a clear message, if the port is taken
-        _listening_socket(host, port, reuse_port=True).close()
+    try:
+        # Fail here, with a clear message, if anything holds the port: bound *without*
+        # SO_REUSEPORT this also refuses when another listguard's workers share it.
+        _listening_socket(host, port, reuse_port=False).close()
     except OSError as exc:
         err.print(f"[bold red]error:[/] cannot listen on {host}:{port}: {exc}")
         raise typer.Exit(1)

@@ -44,6 +44,7 @@ from listguard.names.tokens import (
     split_alternatives,
     tag_for_schema,
 )
+from listguard.names.phonetic import korean_alternatives, korean_key
 from listguard.names.translit import ABJAD, HAN, HANGUL, KANA, LATIN, OTHER
 from listguard.names.variants import on_change, share_group
 
@@ -149,6 +150,20 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
         return (1.0, EXACT) if a.orig == b.orig else (0.0, EXACT)
     if a.text == b.text:
         return 1.0, EXACT
+    if a.frag or b.frag:
+        # one syllable of a Hangul/Han name against a Latin spelling of a syllable
+        syl, other = (a, b) if a.frag else (b, a)
+        if other.frag:
+            return 0.0, EXACT
+        if syl.script == HANGUL:
+            return _korean_syllable(syl, other)
+        if syl.script == HAN:
+            # pinyin against a Latin spelling: the same syllable, or nothing (sun is not sung)
+            if syl.key == other.key and OSA.distance(syl.text, other.text, score_cutoff=2) <= 1:
+                return 0.9, TRANSLIT
+            if share_group(syl.vform, other.vform):
+                return 0.8, VARIANT  # 金 is Kim in a Korean name written in Hanja
+            return 0.0, TRANSLIT
     if sa == ABJAD or sb == ABJAD:
         if share_group(a.vform, b.vform):
             return 0.9, TRANSLIT
@@ -157,7 +172,8 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
         if not ka or not kb:
             return 0.0, TRANSLIT
         if ka == kb:
-            return (0.9 if len(ka) >= 3 else 0.85 if len(ka) == 2 else 0.75), TRANSLIT
+            # short skeletons are weak evidence: khn is Cohen, Kahn and Khan
+            return (0.9 if len(ka) >= 4 else 0.85 if len(ka) == 3 else 0.7 if len(ka) == 2 else 0.6), TRANSLIT
         length = max(len(ka), len(kb))
         if length >= 3 and OSA.distance(ka, kb, score_cutoff=2) <= 1:
             return (0.78 if length >= 4 else 0.7), TRANSLIT
@@ -171,8 +187,17 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
             return 0.95, ROMANISATION
         return (0.9 if _consonants(a.key) >= 4 else 0.85), ROMANISATION
     if share_group(a.vform, b.vform):
-        return 0.93, VARIANT
+        # The name database links spellings of one name; between short words it also links
+        # names that only a transcription into Chinese or Korean merges (Huong/Aung, Su/Cho).
+        # A link between short words needs the spellings to agree too.
+        if min(len(a.text), len(b.text)) >= 5 or OSA.distance(a.text, b.text, score_cutoff=2) <= 1 and min(len(a.text), len(b.text)) >= 3:
+            return 0.93, VARIANT
+        if (a.broad2 == b.broad2 or a.broad == b.broad) and len(a.broad) >= 2:
+            return 0.88, VARIANT
+        return 0.7, VARIANT
     if a.loose == b.loose and len(a.loose) > 1:
+        if min(len(a.text), len(b.text)) <= 4 and OSA.distance(a.text, b.text, score_cutoff=2) >= 2:
+            return 0.6, ROMANISATION  # jin/chun: short words the loose key folds too far
         return (LOOSE_LATIN if sa == sb == LATIN else 0.88), (ROMANISATION if sa == sb else TRANSLIT)
     if sa == sb == OTHER and _letter_script(a.orig):
         # both written in the same alphabet-like script (Indic, Thai...): the written letters
@@ -198,6 +223,18 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
 
 
 _BALTIC_ENDINGS = frozenset({"s", "as", "is", "us", "ys", "es"})
+
+
+def _korean_syllable(syl: Token, other: Token) -> tuple[float, str]:
+    """A Hangul syllable against a Latin spelling (see :func:`listguard.names.phonetic.korean_key`)."""
+    ks, ko = korean_key(syl.text), korean_key(other.text)
+    if ks == ko:
+        return 0.95, TRANSLIT
+    if ko in korean_alternatives(ks) or ks in korean_alternatives(ko):
+        return 0.9, TRANSLIT  # 이 is I, Yi, Ri, Lee
+    if len(ks) >= 4 and OSA.distance(ks, ko, score_cutoff=2) <= 1:
+        return 0.7, TRANSLIT
+    return 0.0, TRANSLIT
 
 
 def broad_similarity(ka: str, kb: str) -> float:

@@ -9,7 +9,8 @@ all measured on a generated million-record portfolio:
   "Mohammed" or "Wang" are in tens of thousands of names, and a hundred customers can share one
   name: a newly listed "SMITH, John" would find none or few of them. Here no token is skipped
   and there is no top-N: a name is a candidate when the entity's tokens *cover* enough of it
-  (:data:`MIN_COVERAGE` of its token weight), which is what a match needs anyway.
+  (both tokens of a two-token name, two of three, :data:`MIN_COVERAGE` of a longer one), which
+  is what a match needs anyway. Set intersections in C keep that cheap for common tokens.
 * **Load time.** Each run loads the portfolio's index from disk. The screening index keeps full
   entities and analysed name objects (unpickling a million takes tens of seconds); this one is
   plain arrays and dicts of ints (a second or two), because it only has to *find* candidates:
@@ -25,7 +26,6 @@ indexed too: an exact passport or registration number is a hit on its own.
 
 from __future__ import annotations
 
-import math
 from array import array
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
@@ -36,10 +36,11 @@ from listguard.names.phonetic import fold_key, loose_key
 from listguard.names.tokens import NAME, NameForm, Token, analyse_name, split_alternatives, tag_for_schema
 from listguard.names.translit import LATIN
 
-#: A name is a candidate when the entity's tokens cover at least this share of its token weight.
-MIN_COVERAGE = 0.45
+#: A name of four or more tokens is a candidate when the entity's tokens reach this share of
+#: them (names of one, two or three tokens need all, both, or two of them).
+MIN_COVERAGE = 0.6
 
-# Similarities of the probes (as the screener ranks them); only used to weight coverage.
+# Similarities of the probes (as the screener ranks them).
 _EXACT, _ROMAN, _LOOSE, _EDIT, _VARIANT = 1.0, 0.95, 0.85, 0.8, 0.93
 
 
@@ -51,13 +52,12 @@ class NameIndex:
     #: name id -> record primary keys (flattened: offsets into ``pks``)
     pk_offsets: array = field(default_factory=lambda: array("I", [0]))
     pks: array = field(default_factory=lambda: array("I"))
-    #: name id -> token vocabulary ids (flattened)
-    tok_offsets: array = field(default_factory=lambda: array("I", [0]))
-    tok_vids: array = field(default_factory=lambda: array("I"))
+    #: name id -> number of name tokens (capped at 255)
+    tok_counts: array = field(default_factory=lambda: array("B"))
+    #: names of a single token (one query token is enough to reach them)
+    singles: set[int] = field(default_factory=set)
     #: vocabulary id -> name ids containing it
     postings: list[array] = field(default_factory=list)
-    #: vocabulary id -> weight (rarer tokens weigh more)
-    weights: array = field(default_factory=lambda: array("f"))
     #: retrieval key -> vocabulary ids
     keys: dict[str, array] = field(default_factory=dict)
     #: loose key of two adjacent tokens joined -> (name id, vid a, vid b) triples, flattened
@@ -89,7 +89,6 @@ class NameIndex:
         postings: list[list[int]] = []
         joined: dict[str, list[int]] = {}
         pk_offsets, pks = idx.pk_offsets, idx.pks
-        tok_offsets, tok_vids = idx.tok_offsets, idx.tok_vids
         for (name, tag), name_pks in by_name.items():
             forms = [analyse_name(alt, tag) for alt in split_alternatives(name)] or [analyse_name(name, tag)]
             for form in forms:
@@ -110,13 +109,12 @@ class NameIndex:
                     if not plist or plist[-1] != nid:
                         plist.append(nid)
                     vids.append(vid)
-                tok_vids.extend(vids)
-                tok_offsets.append(len(tok_vids))
+                idx.tok_counts.append(min(len(vids), 255))
+                if len(vids) == 1:
+                    idx.singles.add(nid)
                 for (a, va), (b, vb) in zip(zip(toks, vids), zip(toks[1:], vids[1:])):
                     joined.setdefault(loose_key(a.text + b.text), []).extend((nid, va, vb))
-        n = max(len(idx.names), 1)
         idx.postings = [array("I", p) for p in postings]
-        idx.weights = array("f", (math.log(1.0 + n / len(p)) for p in postings))
         idx.joined = {k: array("I", v) for k, v in joined.items()}
         idx.identifiers = {k: array("I", v) for k, v in idents.items()}
         keys: dict[str, list[int]] = {}
@@ -187,50 +185,53 @@ class NameIndex:
         return state
 
     def search_forms(self, forms: Sequence[NameForm], min_coverage: float = MIN_COVERAGE) -> set[int]:
-        """Name ids whose tokens the query forms cover to at least ``min_coverage``."""
+        """Name ids that the query forms cover: every token of a one- or two-token name, two
+        of a three-token name, ``min_coverage`` of a longer one.
+
+        Set operations do the heavy lifting (in C): in a large portfolio a common token
+        ("John", "Mohammed") reaches tens of thousands of names, but a name needs *two* of the
+        query's tokens, so the candidates are pairwise intersections, which are small.
+        """
         self.activate()
-        postings, weights = self.postings, self.weights
+        postings, counts, singles = self.postings, self.tok_counts, self.singles
         out: set[int] = set()
         for form in forms:
-            toks = [t for t in form.tokens if t.kind == NAME]
+            toks = list({t.text: t for t in form.tokens if t.kind == NAME}.values())
             if not toks:
                 continue
-            covered: dict[int, dict[int, float]] = {}  # name id -> vid -> best similarity
+            reach: list[set[int]] = []
             for tok in toks:
-                for vid, sim in self._probe(tok).items():
-                    for nid in postings[vid]:
-                        seen = covered.get(nid)
-                        if seen is None:
-                            covered[nid] = {vid: sim}
-                        elif seen.get(vid, 0.0) < sim:
-                            seen[vid] = sim
-            # "Songhwa" (query) against "Song Hwa" (customer): a joined pair covers both tokens
+                names: set[int] = set()
+                for vid in self._probe(tok):
+                    names.update(postings[vid])
+                reach.append(names)
+            # joined words: a query "Songhwa" reaches a customer's "Song Hwa", and a query
+            # "Song Hwa" a customer's "Songhwa" (both are rare and always kept)
+            joined: set[int] = set()
             for tok in toks:
                 triples = self.joined.get(tok.loose)
                 if triples:
-                    for i in range(0, len(triples), 3):
-                        nid, va, vb = triples[i], triples[i + 1], triples[i + 2]
-                        seen = covered.setdefault(nid, {})
-                        seen[va] = max(seen.get(va, 0.0), _LOOSE)
-                        seen[vb] = max(seen.get(vb, 0.0), _LOOSE)
-            # "Song Hwa" (query) against "Songhwa" (customer): join adjacent query tokens
+                    joined.update(triples[0::3])
             for a, b in zip(toks, toks[1:]):
                 text = a.text + b.text
                 for key in ("k:" + fold_key(text), "l:" + loose_key(text)):
                     for vid in self.keys.get(key, ()):
-                        for nid in postings[vid]:
-                            seen = covered.setdefault(nid, {})
-                            seen[vid] = max(seen.get(vid, 0.0), _LOOSE)
-            for nid, matched in covered.items():
-                start, end = self.tok_offsets[nid], self.tok_offsets[nid + 1]
-                total = 0.0
-                for j in range(start, end):
-                    total += weights[self.tok_vids[j]]
-                if total <= 0:
-                    continue
-                got = sum(weights[vid] * sim for vid, sim in matched.items())
-                if got / total >= min_coverage:
+                        joined.update(postings[vid])
+            candidates: set[int] = set()
+            for i in range(len(reach)):
+                for j in range(i + 1, len(reach)):
+                    small, big = (reach[i], reach[j]) if len(reach[i]) <= len(reach[j]) else (reach[j], reach[i])
+                    candidates.update(small & big)
+            if singles:
+                for names in reach:
+                    candidates.update(names & singles)
+            for nid in candidates:
+                n = counts[nid]
+                if n <= 3:
                     out.add(nid)
+                elif sum(1 for names in reach if nid in names) >= min_coverage * n:
+                    out.add(nid)
+            out.update(joined)
         return out
 
     def record_pks(self, name_ids: Iterable[int]) -> set[int]:

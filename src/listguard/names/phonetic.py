@@ -229,3 +229,55 @@ def broad_key_rless(token: str) -> str:
     """:func:`broad_key` of a Latin spelling read the English way, an ``r`` after a vowel and
     before a consonant or the end being silent (Porter -> 포터, Robert -> 로버트)."""
     return broad_key(_R_CODA.sub("", token), "latin")
+
+
+# Korean syllables: the romanisation systems (Revised, McCune-Reischauer, the spellings people
+# use) disagree on consonants (g/k, d/t, b/p, j/ch, r/l) and on a few vowels (eo/o, eu/u, ee/i,
+# oo/u), but a syllable's vowel otherwise identifies it: 진 is jin or chin, never chun.
+_KO_VOWELS: tuple[tuple[str, str], ...] = (
+    ("yeo", "yo"),
+    ("eo", "o"),
+    ("eu", "u"),
+    ("ee", "i"),
+    ("oo", "u"),
+    ("ou", "u"),
+    ("ae", "e"),
+)
+_KO_CONS: tuple[tuple[str, str], ...] = (
+    ("tch", "c"),
+    ("ch", "c"),
+    ("sh", "s"),
+    ("rh", "l"),
+    ("kh", "k"),
+    ("th", "t"),
+    ("ph", "p"),
+)
+_KO_LETTERS = str.maketrans({"j": "c", "g": "k", "d": "t", "b": "p", "r": "l", "q": "k", "f": "p", "v": "p", "z": "c"})
+_KO_CODA_R = re.compile(r"(?<=[aeiou])r(?=[^aeiouy]|$)")
+
+
+@lru_cache(maxsize=100_000)
+def korean_key(token: str) -> str:
+    """A Korean syllable (or a Latin spelling of one) with the systems' differences folded."""
+    text = _KO_CODA_R.sub("", token)  # Park, the English spelling of 박 (bak)
+    for a, b in _KO_VOWELS + _KO_CONS:
+        text = text.replace(a, b)
+    text = text.translate(_KO_LETTERS)
+    if len(text) > 1 and text[0] == "y" and text[1] == "i":
+        text = text[1:]  # Yi
+    out: list[str] = []
+    for ch in text:
+        if out and out[-1] == ch:
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def korean_alternatives(key: str) -> tuple[str, ...]:
+    """The initial-sound law: 이/리 (I, Ri, Lee), 유/류, 양/량, 노/로: a syllable that starts
+    with i/y in the South is written with r/l/n in the North and in older spellings."""
+    if key and key[0] in "iy":
+        return (key, "l" + key, "n" + key)
+    if key and key[0] in "ln" and len(key) > 1 and key[1] in "iy":
+        return (key, key[1:])
+    return (key,)

@@ -27,8 +27,9 @@ if TYPE_CHECKING:
     from listguard.index import Index
     from listguard.matching.screener import Hit
 
-#: Hits asked of the matcher per span; the parties the span was found by are among the first.
-SPAN_LIMIT = 25
+#: Hits asked of the matcher per span beyond the parties the span was found by (those are
+#: among the first; each returned hit costs an explanation, so the tail is kept short).
+SPAN_LIMIT = 8
 
 
 class ScreenerLike(Protocol):
@@ -138,7 +139,7 @@ def _confirm(screener: ScreenerLike, cand: Candidate, threshold: float | None) -
         from listguard.matching.query import Query
 
     ids = {screener.index.entities[p].id for p in cand.entities}
-    hits = screener.screen(Query(names=[cand.name]), limit=SPAN_LIMIT, threshold=threshold)
+    hits = screener.screen(Query(names=[cand.name]), limit=len(ids) + SPAN_LIMIT, threshold=threshold)
     if cand.extended:
         if not hits or hits[0].entity_id not in ids:
             return []
