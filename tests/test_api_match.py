@@ -76,6 +76,12 @@ def test_parameters_limit_threshold_exclude_and_dataset(client: TestClient) -> N
     assert r.json()["responses"]["q1"]["results"][0]["id"] == JONG
     r = client.post("/match/un_sc_sanctions", json=yente_query("Jong Song Hwa"))
     assert all(x["id"].startswith("un_sc_sanctions:") for x in r.json()["responses"]["q1"]["results"])
+    r = client.post("/match/default?exclude_dataset=us_ofac_sdn", json=yente_query("Jong Song Hwa"))
+    assert all(x["id"].startswith("un_sc_sanctions:") for x in r.json()["responses"]["q1"]["results"])
+    r = client.post("/match/default?include_dataset=us_ofac_sdn", json=yente_query("Jong Song Hwa"))
+    assert r.json()["responses"]["q1"]["results"][0]["id"] == JONG
+    r = client.post("/match/default?include_dataset=us_ofac_sdn&exclude_dataset=us_ofac_sdn", json=yente_query("X"))
+    assert r.status_code == 400
     r = client.post("/match/eu_fsf", json=yente_query("Jong Song Hwa"))
     assert r.status_code == 404 and "unknown dataset" in r.json()["detail"]
     r = client.post("/match/default?threshold=2", json=yente_query("Jong Song Hwa"))

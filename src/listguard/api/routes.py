@@ -74,6 +74,8 @@ async def match(
     ),
     cutoff: float = Query(0.5, description="Results scoring below this are not returned (yente's default 0.5)."),
     exclude_entity_ids: list[str] = Query([], description="Entity ids to leave out of the results."),
+    include_dataset: list[str] = Query([], description="Only these datasets (within `dataset`)."),
+    exclude_dataset: list[str] = Query([], description="Leave these datasets out."),
     algorithm: str | None = Query(None, description="Accepted for yente compatibility; listguard has one matcher."),
     _principal: Principal = Depends(require("screener")),
 ) -> Response:
@@ -97,6 +99,14 @@ async def match(
         )
     snap = snapshot(request)
     datasets = resolve_dataset(snap, dataset)
+    if include_dataset or exclude_dataset:
+        chosen = set(datasets if datasets is not None else snap.datasets)
+        if include_dataset:
+            chosen &= set(include_dataset)
+        chosen -= set(exclude_dataset)
+        datasets = sorted(chosen)
+        if not datasets:
+            raise ApiError(400, "include_dataset/exclude_dataset leave no dataset to match against")
     fields: dict[str, dict[str, Any]] = {}
     for qid, ex in body.queries.items():
         try:

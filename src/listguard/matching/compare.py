@@ -44,7 +44,7 @@ from listguard.names.tokens import (
     split_alternatives,
     tag_for_schema,
 )
-from listguard.names.phonetic import korean_alternatives, korean_key
+from listguard.names.phonetic import chinese_key, korean_alternatives, korean_keys
 from listguard.names.translit import ABJAD, HAN, HANGUL, KANA, LATIN, OTHER
 from listguard.names.variants import on_change, share_group
 
@@ -159,7 +159,7 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
             return _korean_syllable(syl, other)
         if syl.script == HAN:
             # pinyin against a Latin spelling: the same syllable, or nothing (sun is not sung)
-            if syl.key == other.key and OSA.distance(syl.text, other.text, score_cutoff=2) <= 1:
+            if chinese_key(syl.text) == chinese_key(other.text):
                 return 0.9, TRANSLIT
             if share_group(syl.vform, other.vform):
                 return 0.8, VARIANT  # 金 is Kim in a Korean name written in Hanja
@@ -182,23 +182,33 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
         if sa != LATIN or sb != LATIN:
             return 0.9, TRANSLIT
         # Same key: a romanisation variant (Jong/Jeong, Sergei/Sergey) when the spellings are a
-        # letter apart; further apart, the key only says the consonants agree (Putin/Petion).
-        if OSA.distance(a.text, b.text, score_cutoff=2) <= 1:
+        # letter apart; further apart, the key only says the consonants agree (Putin/Petion),
+        # and three letters apart hardly that (Souza/Siaisi).
+        d = OSA.distance(a.text, b.text, score_cutoff=3)
+        if d <= 1:
             return 0.95, ROMANISATION
-        return (0.9 if _consonants(a.key) >= 4 else 0.85), ROMANISATION
-    if share_group(a.vform, b.vform):
-        # The name database links spellings of one name; between short words it also links
-        # names that only a transcription into Chinese or Korean merges (Huong/Aung, Su/Cho).
-        # A link between short words needs the spellings to agree too.
+        if d == 2:
+            return (0.9 if _consonants(a.key) >= 4 else 0.85 if _consonants(a.key) == 3 else 0.75), ROMANISATION
+        return (0.8 if _consonants(a.key) >= 4 else 0.6), ROMANISATION
+    if share_group(a.vform, b.vform) and (sa != LATIN or sb != LATIN or _first_class(a.text) == _first_class(b.text)):
+        # The name database links spellings of one name, but also names that only a
+        # transcription into Chinese, Korean or Vietnamese merges (Trong/Zheng, Huong/Aung) and
+        # the odd noisy item. A link counts when the spellings start alike, and fully only
+        # when they are long enough to be distinctive or a letter apart.
         if min(len(a.text), len(b.text)) >= 5 or OSA.distance(a.text, b.text, score_cutoff=2) <= 1 and min(len(a.text), len(b.text)) >= 3:
             return 0.93, VARIANT
         if (a.broad2 == b.broad2 or a.broad == b.broad) and len(a.broad) >= 2:
             return 0.88, VARIANT
         return 0.7, VARIANT
     if a.loose == b.loose and len(a.loose) > 1:
-        if min(len(a.text), len(b.text)) <= 4 and OSA.distance(a.text, b.text, score_cutoff=2) >= 2:
-            return 0.6, ROMANISATION  # jin/chun: short words the loose key folds too far
-        return (LOOSE_LATIN if sa == sb == LATIN else 0.88), (ROMANISATION if sa == sb else TRANSLIT)
+        # voicing folded too (Kim/Gim, Chong/Jong): a letter apart it is a romanisation, further
+        # apart a weak hint (Breton/Proton, Jin/Chun)
+        d = OSA.distance(a.text, b.text, score_cutoff=3)
+        if d <= 1:
+            return (LOOSE_LATIN if sa == sb == LATIN else 0.88), (ROMANISATION if sa == sb else TRANSLIT)
+        if d == 2 and min(len(a.text), len(b.text)) >= 6:
+            return 0.75, ROMANISATION
+        return 0.6, ROMANISATION
     if sa == sb == OTHER and _letter_script(a.orig):
         # both written in the same alphabet-like script (Indic, Thai...): the written letters
         # are the evidence, not a romanisation that inflates them with inherent vowels
@@ -211,7 +221,7 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
         best = s1
         if len(a.key) >= 3 and len(b.key) >= 3:
             best = max(best, _fuzzy(a.key, b.key) * 0.96, _fuzzy(a.loose, b.loose) * 0.95)
-        if (a.raw == a.orig or not a.frag) and (b.raw == b.orig or not b.frag):
+        if (_broad_script(a) or _broad_script(b)) and (a.raw == a.orig or not a.frag) and (b.raw == b.orig or not b.frag):
             best = max(best, broad_similarity(a.broad, b.broad), broad_similarity(a.broad2, b.broad2))
         return best, (TRANSLIT if best > s1 else SPELLING)
     if len(a.text) >= 4 and len(b.text) >= 4:
@@ -223,17 +233,57 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
 
 
 _BALTIC_ENDINGS = frozenset({"s", "as", "is", "us", "ys", "es"})
+#: scripts whose transcriptions of foreign names keep only broad consonant classes
+_SYLLABIC = (HANGUL, HAN, KANA)
+_SE_ASIAN = frozenset({"Myanmar", "Khmer", "Thai", "Lao"})
+
+
+def _broad_script(tok: Token) -> bool:
+    """Hangul, Han, kana and the Southeast Asian scripts transcribe a foreign name syllable by
+    syllable (ဗလာဒီမီယာ: ba-la-di-mi-ya for Vladimir): only broad consonant classes survive."""
+    if tok.script in _SYLLABIC:
+        return True
+    if tok.script != OTHER:
+        return False
+    from rigour._core import text_scripts
+
+    return not text_scripts(tok.raw).isdisjoint(_SE_ASIAN)
+
+
+_FIRST_CLASS = {
+    **{c: "P" for c in "pbfv"}, **{c: "T" for c in "td"}, **{c: "K" for c in "kgqc"},
+    **{c: "S" for c in "szjx"}, **{c: "L" for c in "lr"}, "m": "M", "n": "N",
+    **{c: "V" for c in "aeiou"},
+}  # fmt: skip
+
+
+def _first_class(text: str) -> str:
+    """Broad class of the first sound: h, w and y are skipped (they come and go between
+    spellings: Usama/Osama, Yevgeny/Evgeny, Hsi/Xi), "ch" is an affricate like j, and an
+    initial x is a sibilant (pinyin Xi, Portuguese Xavier)."""
+    t = text.lstrip("hwy") or text
+    if t.startswith(("ch", "sh", "zh", "ts", "tz")):
+        return "S"
+    return _FIRST_CLASS.get(t[:1], t[:1])
 
 
 def _korean_syllable(syl: Token, other: Token) -> tuple[float, str]:
-    """A Hangul syllable against a Latin spelling (see :func:`listguard.names.phonetic.korean_key`)."""
-    ks, ko = korean_key(syl.text), korean_key(other.text)
-    if ks == ko:
+    """A Hangul syllable against a Latin spelling (see :func:`listguard.names.phonetic.korean_keys`).
+
+    The same syllable or not: a different consonant or vowel class is a different syllable,
+    and in a Korean name a different syllable is a different name.
+    """
+    ks, ko = korean_keys(syl.text), korean_keys(other.text)
+    if not ks.isdisjoint(ko):
         return 0.95, TRANSLIT
-    if ko in korean_alternatives(ks) or ks in korean_alternatives(ko):
-        return 0.9, TRANSLIT  # 이 is I, Yi, Ri, Lee
-    if len(ks) >= 4 and OSA.distance(ks, ko, score_cutoff=2) <= 1:
-        return 0.7, TRANSLIT
+    for k in ks:
+        for alt in korean_alternatives(k):
+            if alt in ko:
+                return 0.9, TRANSLIT  # 이 is I, Yi, Ri, Lee
+    for k in ko:
+        for alt in korean_alternatives(k):
+            if alt in ks:
+                return 0.9, TRANSLIT
     return 0.0, TRANSLIT
 
 
@@ -377,6 +427,8 @@ def _joined_similarity(jn: Join, other: Token) -> tuple[float, str]:
 
 
 def _joined(jn: Join, other: Token) -> tuple[float, str]:
+    if other.frag and jn.latin:
+        return 0.0, JOINED  # Latin words joined never stand for one Hangul/Han syllable
     if jn.word and share_group(jn.word, other.vform):
         return 0.9, TRANSLIT  # a whole Hangul/Han/kana word that is a known spelling
     if jn.abjad or other.script == ABJAD:
@@ -384,18 +436,27 @@ def _joined(jn: Join, other: Token) -> tuple[float, str]:
             return 0.88, JOINED
         return 0.0, JOINED
     if not jn.latin and other.script == LATIN:
-        # a word transcribed into a syllabic script against a Latin spelling
-        sim = max(broad_similarity(jn.broad, other.broad), broad_similarity(jn.broad, other.broad2))
-        if jn.loose == other.loose:
-            sim = max(sim, 0.88)
-        return sim, TRANSLIT
+        # Syllables of a Hangul/Han word against one Latin word. Either a Korean or Chinese
+        # name whose syllables the Latin spelling writes together (송화 / Songhwa): compare
+        # syllable keys. Or a foreign name transcribed syllable by syllable (블라디미르 /
+        # Vladimir): only broad consonant classes survive, and only for the whole word.
+        if jn.text == other.text:
+            return 0.95, TRANSLIT
+        if jn.script == HANGUL and not korean_keys(jn.text).isdisjoint(korean_keys(other.text)):
+            return 0.93, TRANSLIT
+        if jn.script == HAN and "".join(chinese_key(p) for p in jn.parts) == chinese_key(other.text):
+            return 0.9, TRANSLIT
+        if jn.word and _foreign_word(jn):
+            return max(broad_similarity(jn.broad, other.broad), broad_similarity(jn.broad, other.broad2)), TRANSLIT
+        return 0.0, TRANSLIT
     if abs(len(jn.text) - len(other.text)) > 3:
         return 0.0, JOINED
     if jn.text == other.text:
         return 0.97, JOINED
-    if jn.key == other.key:
+    close = OSA.distance(jn.text, other.text, score_cutoff=2) <= 1
+    if jn.key == other.key and (close or len(jn.text) >= 8):
         return 0.93, JOINED
-    if jn.loose == other.loose:
+    if jn.loose == other.loose and (close or len(jn.text) >= 8):
         return 0.88, JOINED
     if jn.loose[:1] != other.loose[:1]:
         return 0.0, JOINED
@@ -403,6 +464,24 @@ def _joined(jn: Join, other: Token) -> tuple[float, str]:
     if not jn.latin or other.script != LATIN:
         sim = max(sim, _fuzzy(jn.key, other.key) * 0.96, _fuzzy(jn.loose, other.loose) * 0.95)
     return sim * 0.97, JOINED
+
+
+#: The commonest Korean family names (about nine Koreans in ten bear one of them).
+_KO_SURNAMES = frozenset("김이박최정강조윤장임한오서신권황안송류홍전고문양손배백허유남심노하곽성차주우구민")
+
+
+def _foreign_word(jn: Join) -> bool:
+    """Whether a whole Hangul/Han word may be a foreign name transcribed syllable by syllable.
+
+    Not a Chinese name (two or three characters), nor a three-syllable Korean name that starts
+    with a Korean family name: their syllables are compared one by one, never as a transcription.
+    """
+    word = jn.word[1:]
+    if jn.script == HAN:
+        return len(word) >= 4
+    if jn.script == HANGUL:
+        return not (len(word) == 3 and word[0] in _KO_SURNAMES)
+    return True
 
 
 def _acronym(tokens: tuple[Token, ...], other: Token) -> bool:

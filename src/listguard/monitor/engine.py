@@ -15,7 +15,7 @@ import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Collection, Iterable, Sequence
 
 from sqlalchemy import select
 
@@ -155,6 +155,7 @@ class Matcher:
         self.threshold = float(os.environ.get("LISTGUARD_MONITOR_THRESHOLD", DEFAULT_THRESHOLD))
         self._hashes: dict[str, str] = {}
         self._forms: dict[int, list[Any]] | None = None
+        self._pairs: PairScorer | None = None
 
     def forms_of(self, entity_id: str) -> list[Any] | None:
         """The analysed names of an entity of the snapshot (the index analysed them once
@@ -176,18 +177,124 @@ class Matcher:
         return digest
 
     def screen(self, queries: Sequence[Any]) -> list[list[Any]]:
-        """Matching hits (score >= threshold) for each query, in order."""
+        """Matching hits (score >= threshold) for each query, in order (forked workers for
+        large batches: the index is shared copy-on-write)."""
         if not queries:
             return []
-        many = getattr(self.screener, "screen_many", None)
-        if many is not None:
-            try:
-                results = many(list(queries), limit=self.LIMIT, threshold=self.threshold)
-            except TypeError:
-                results = [self.screener.screen(q, limit=self.LIMIT, threshold=self.threshold) for q in queries]
-        else:
+        try:
+            results = self.screener.screen_many(list(queries), limit=self.LIMIT, threshold=self.threshold, workers=workers())
+        except TypeError:  # a screener without the workers option
             results = [self.screener.screen(q, limit=self.LIMIT, threshold=self.threshold) for q in queries]
         return [[h for h in hits if h.score >= self.threshold] for hits in results]
+
+    def screen_against(self, pairs: Sequence[tuple[Any, Collection[str]]]) -> list[list[Any]]:
+        """For each (query, entity ids): the matching hits among those entities only.
+
+        Scores are exactly what :meth:`screen` gives those entities (same retrieval, same
+        alignment, same features), but nothing else is aligned, which is what makes scoring
+        the candidates of a list delta cheap (see :class:`PairScorer`).
+        """
+        if not pairs:
+            return []
+        n = workers()
+        if n > 1 and len(pairs) >= 2000:
+            results = _fork_map(self._pair_scorer(), list(pairs), self.threshold, n)
+        else:
+            scorer = self._pair_scorer()
+            results = [scorer.screen(q, ids, self.threshold) for q, ids in pairs]
+        return [[h for h in hits if h.score >= self.threshold] for hits in results]
+
+    def _pair_scorer(self) -> "PairScorer":
+        if self._pairs is None:
+            self._pairs = PairScorer(self.screener)
+        return self._pairs
+
+
+def workers() -> int:
+    """Processes for large screening batches: ``$LISTGUARD_WORKERS``, else every core."""
+    value = os.environ.get("LISTGUARD_WORKERS")
+    return max(1, int(value)) if value else (os.cpu_count() or 1)
+
+
+class PairScorer:
+    """Scores a query against chosen entities exactly as :meth:`Screener.screen` would.
+
+    The screener finds candidate names, aligns each with the query, then adds birth date,
+    country and identifier effects. Here the candidate names are the screener's own, filtered
+    to the chosen entities, and everything after is the screener's code: so a score is the
+    score ``screen`` gives, only without aligning the dozens of other candidates.
+
+    It subclasses the screener *per instance* (sharing its index and caches) and overrides
+    only ``candidates``. If the matcher changes shape so that this no longer applies, it falls
+    back to a full ``screen`` filtered to the entities (slower, same result).
+    """
+
+    def __init__(self, screener: Any) -> None:
+        self.screener = screener
+        self.restricted: Any = None
+        try:
+            base = type(screener)
+            if all(hasattr(base, name) for name in ("candidates", "_score", "_hit", "_query_forms")):
+                cls = type("_RestrictedScreener", (base,), {"candidates": _restricted_candidates})
+                restricted: Any = object.__new__(cls)
+                restricted.__dict__.update(screener.__dict__)
+                restricted._targets = frozenset()
+                self.restricted = restricted
+        except Exception:  # pragma: no cover - defensive: any surprise means the slow path
+            self.restricted = None
+
+    def screen(self, query: Any, entity_ids: Collection[str], threshold: float) -> list[Any]:
+        r = self.restricted
+        if r is None:
+            wanted = set(entity_ids)
+            return [h for h in self.screener.screen(query, limit=Matcher.LIMIT, threshold=threshold) if h.entity_id in wanted]
+        from listguard.matching.screener import MIN_SCORE
+
+        index = r.index
+        r._targets = frozenset(index.position(e) for e in entity_ids if e in index)
+        if not r._targets:
+            return []
+        forms = r._query_forms(query)
+        if not forms and not query.identifiers:
+            return []
+        scored = [x for x in r._score(query, forms) if x.pos in r._targets]
+        return [r._hit(query, x, threshold) for x in scored if x.score >= MIN_SCORE]
+
+
+def _restricted_candidates(self: Any, *args: Any, **kwargs: Any) -> list[tuple[int, float]]:
+    from listguard.matching.screener import Screener
+
+    names = self.index.names
+    targets = self._targets
+    return [(nid, pre) for nid, pre in Screener.candidates(self, *args, **kwargs) if names[nid].entity in targets]
+
+
+_FORK_SCORER: PairScorer | None = None
+
+
+def _fork_work(args: tuple[list[tuple[Any, Collection[str]]], float]) -> list[list[Any]]:
+    chunk, threshold = args
+    assert _FORK_SCORER is not None
+    return [_FORK_SCORER.screen(q, ids, threshold) for q, ids in chunk]
+
+
+def _fork_map(scorer: PairScorer, pairs: list[tuple[Any, Collection[str]]], threshold: float, n: int) -> list[list[Any]]:
+    """Score pairs in ``n`` forked processes (the index is inherited, not copied), in order."""
+    import multiprocessing as mp
+
+    global _FORK_SCORER
+    _FORK_SCORER = scorer
+    try:
+        ctx = mp.get_context("fork")
+        size = max(200, len(pairs) // (n * 8))
+        chunks = [(pairs[i : i + size], threshold) for i in range(0, len(pairs), size)]
+        out: list[list[Any]] = []
+        with ctx.Pool(n) as pool:
+            for result in pool.imap(_fork_work, chunks):
+                out.extend(result)
+        return out
+    finally:
+        _FORK_SCORER = None
 
 
 def hit_explanation(hit: Any) -> Any:

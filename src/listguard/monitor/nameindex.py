@@ -26,7 +26,9 @@ indexed too: an exact passport or registration number is a hit on its own.
 
 from __future__ import annotations
 
+import math
 from array import array
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -39,6 +41,9 @@ from listguard.names.translit import LATIN
 #: A name of four or more tokens is a candidate when the entity's tokens reach this share of
 #: them (names of one, two or three tokens need all, both, or two of them).
 MIN_COVERAGE = 0.6
+
+#: ... and the listed name must be reached by at least this share of its own tokens.
+QUERY_COVERAGE = 0.5
 
 # Similarities of the probes (as the screener ranks them).
 _EXACT, _ROMAN, _LOOSE, _EDIT, _VARIANT = 1.0, 0.95, 0.85, 0.8, 0.93
@@ -54,13 +59,16 @@ class NameIndex:
     pks: array = field(default_factory=lambda: array("I"))
     #: name id -> number of name tokens (capped at 255)
     tok_counts: array = field(default_factory=lambda: array("B"))
+    #: name id -> its tokens' vocabulary ids (flattened: offsets into ``tok_vids``)
+    tok_offsets: array = field(default_factory=lambda: array("I", [0]))
+    tok_vids: array = field(default_factory=lambda: array("I"))
     #: names of a single token (one query token is enough to reach them)
     singles: set[int] = field(default_factory=set)
     #: vocabulary id -> name ids containing it
     postings: list[array] = field(default_factory=list)
     #: retrieval key -> vocabulary ids
     keys: dict[str, array] = field(default_factory=dict)
-    #: loose key of two adjacent tokens joined -> (name id, vid a, vid b) triples, flattened
+    #: romanisation key of two adjacent tokens joined -> (name id, vid a, vid b), flattened
     joined: dict[str, array] = field(default_factory=dict)
     #: normalised identifier -> record primary keys
     identifiers: dict[str, array] = field(default_factory=dict)
@@ -110,10 +118,12 @@ class NameIndex:
                         plist.append(nid)
                     vids.append(vid)
                 idx.tok_counts.append(min(len(vids), 255))
+                idx.tok_vids.extend(vids)
+                idx.tok_offsets.append(len(idx.tok_vids))
                 if len(vids) == 1:
                     idx.singles.add(nid)
                 for (a, va), (b, vb) in zip(zip(toks, vids), zip(toks[1:], vids[1:])):
-                    joined.setdefault(loose_key(a.text + b.text), []).extend((nid, va, vb))
+                    joined.setdefault(fold_key(a.text + b.text), []).extend((nid, va, vb))
         idx.postings = [array("I", p) for p in postings]
         idx.joined = {k: array("I", v) for k, v in joined.items()}
         idx.identifiers = {k: array("I", v) for k, v in idents.items()}
@@ -157,11 +167,18 @@ class NameIndex:
                     found[vid] = sim
 
         probe("t:" + tok.text, _EXACT)
+        if len(tok.text) <= 2:
+            # "Ko", "Li", "E": exact only. Every key of a two-letter token is one letter or two
+            # ("ko" -> "ka", "oo" -> "a") and reaches half the portfolio; the customer who
+            # writes "Go" for "Ko" is still found through the name's longer tokens.
+            return found
         probe("k:" + tok.key, _ROMAN)
         loose = tok.loose
         if len(loose) >= 3:
             probe("l:" + loose, _LOOSE)
-        if len(loose) >= 4:
+        if len(loose) >= 5:
+            # one typo; not for short keys, where one deletion away is half the alphabet
+            # ("kank" -> "ank", "kak"...) and would reach every short customer name
             probe("d:" + loose, _EDIT)
             for d in deletions(loose):
                 probe("l:" + d, _EDIT)
@@ -186,52 +203,64 @@ class NameIndex:
 
     def search_forms(self, forms: Sequence[NameForm], min_coverage: float = MIN_COVERAGE) -> set[int]:
         """Name ids that the query forms cover: every token of a one- or two-token name, two
-        of a three-token name, ``min_coverage`` of a longer one.
+        of a three-token name, ``min_coverage`` of a longer one; and at least
+        :data:`QUERY_COVERAGE` of the query's own tokens, each matched to a different token.
 
-        Set operations do the heavy lifting (in C): in a large portfolio a common token
-        ("John", "Mohammed") reaches tens of thousands of names, but a name needs *two* of the
-        query's tokens, so the candidates are pairwise intersections, which are small.
+        The counting is done in C (``Counter.update`` over posting arrays): in a large
+        portfolio a common token ("John", "Mohammed") reaches tens of thousands of names, but
+        only names reached through two different tokens are looked at one by one.
         """
         self.activate()
         postings, counts, singles = self.postings, self.tok_counts, self.singles
+        offsets, tok_vids = self.tok_offsets, self.tok_vids
         out: set[int] = set()
         for form in forms:
             toks = list({t.text: t for t in form.tokens if t.kind == NAME}.values())
             if not toks:
                 continue
-            reach: list[set[int]] = []
-            for tok in toks:
-                names: set[int] = set()
-                for vid in self._probe(tok):
-                    names.update(postings[vid])
-                reach.append(names)
-            # joined words: a query "Songhwa" reaches a customer's "Song Hwa", and a query
-            # "Song Hwa" a customer's "Songhwa" (both are rare and always kept)
-            joined: set[int] = set()
-            for tok in toks:
-                triples = self.joined.get(tok.loose)
+            probes = [self._probe(tok) for tok in toks]
+            covers = [1] * len(toks)  # how many query tokens each probe stands for
+            # Joined words. A query "Songhwa" may be a customer's "Song Hwa": let that query
+            # token also reach the two parts. A query "Song Hwa" may be a customer's "Songhwa":
+            # probe the joined pair as one more query token, standing for two.
+            for tok, probe in zip(toks, probes):
+                triples = self.joined.get(tok.key) if len(tok.text) >= 4 else None
                 if triples:
-                    joined.update(triples[0::3])
+                    for i in range(0, len(triples), 3):
+                        probe.setdefault(triples[i + 1], _LOOSE)
+                        probe.setdefault(triples[i + 2], _LOOSE)
             for a, b in zip(toks, toks[1:]):
                 text = a.text + b.text
-                for key in ("k:" + fold_key(text), "l:" + loose_key(text)):
+                if len(text) < 5:
+                    continue  # "ko"+"oo": its key is "ka", shared by every Co., Kai and Kaya
+                pair: dict[int, float] = {}
+                for key in ("t:" + text, "k:" + fold_key(text)):
                     for vid in self.keys.get(key, ()):
-                        joined.update(postings[vid])
-            candidates: set[int] = set()
-            for i in range(len(reach)):
-                for j in range(i + 1, len(reach)):
-                    small, big = (reach[i], reach[j]) if len(reach[i]) <= len(reach[j]) else (reach[j], reach[i])
-                    candidates.update(small & big)
-            if singles:
-                for names in reach:
-                    candidates.update(names & singles)
-            for nid in candidates:
+                        pair.setdefault(vid, _LOOSE)
+                if pair:
+                    probes.append(pair)
+                    covers.append(2)
+            reached: Counter[int] = Counter()
+            for vid in set().union(*probes):
+                reached.update(postings[vid])
+            need_query = max(1, math.ceil(QUERY_COVERAGE * len(toks)))
+            for nid, distinct in reached.items():
+                if distinct < 2 and not (distinct == 1 and nid in singles):
+                    continue
                 n = counts[nid]
-                if n <= 3:
+                need = n if n <= 2 else 2 if n == 3 else math.ceil(min_coverage * n)
+                if distinct < need:
+                    continue
+                # assign the name's tokens to *different* query tokens (two query tokens that
+                # both look like one customer token count once)
+                used: set[int] = set()
+                for vid in tok_vids[offsets[nid] : offsets[nid + 1]]:
+                    for qi, probe in enumerate(probes):
+                        if qi not in used and vid in probe:
+                            used.add(qi)
+                            break
+                if len(used) >= need and sum(covers[qi] for qi in used) >= need_query:
                     out.add(nid)
-                elif sum(1 for names in reach if nid in names) >= min_coverage * n:
-                    out.add(nid)
-            out.update(joined)
         return out
 
     def record_pks(self, name_ids: Iterable[int]) -> set[int]:

@@ -478,20 +478,22 @@ def _lists_side(
     if delta_entities or expiries:
         # Retrieve candidate records by searching the portfolio with the delta's entities.
         t1 = time.perf_counter()
-        candidate_pks: set[int] = set()
+        found_by: dict[int, set[str]] = {}  # candidate record pk -> delta entities that found it
         if delta_entities:
             forward = get_matcher()
-            terms = [(*entity_terms(e), forward.forms_of(e.id)) for e in delta_entities]
+            terms = [(e.id, *entity_terms(e), forward.forms_of(e.id)) for e in delta_entities]
             pindex = PortfolioIndex(engine, portfolio)
             note = (lambda msg: progress(msg, 0, None)) if progress else None
             for segment in pindex.segments(note):
                 if progress:
                     progress("searching the portfolio", 0, len(terms))
-                for i, (names, schema, identifiers, forms) in enumerate(terms):
-                    candidate_pks.update(segment.search(names, schema, identifiers, forms=forms))
+                for i, (eid, names, schema, identifiers, forms) in enumerate(terms):
+                    for pk in segment.search(names, schema, identifiers, forms=forms):
+                        found_by.setdefault(pk, set()).add(eid)
                     if progress and i % 500 == 499:
                         progress("searching the portfolio", i + 1, len(terms))
                 del segment
+        candidate_pks = set(found_by)
         report.timings["retrieve"] = time.perf_counter() - t1
         report.candidates_retrieved = len(candidate_pks)
         t2 = time.perf_counter()
@@ -514,10 +516,22 @@ def _lists_side(
             for rec in records_by_id(conn, portfolio, extra_ids - known_ids).values():
                 records[rec.pk] = rec
         expiry_pairs = {(r.record_id, r.entity_id) for r in expiries}
+        expiring: dict[str, set[str]] = {}
+        for rid, eid in expiry_pairs:
+            expiring.setdefault(rid, set()).add(eid)
         # Dirty records were screened in full on the records side (or will be next run).
         todo = [r for pk, r in sorted(records.items()) if pk not in screened_pks and r.screened_hash == r.hash]
         matcher = get_matcher()
-        results = matcher.screen([r.query() for r in todo]) if todo else []
+        # Each candidate is scored against the delta entities that found it (and the pairs
+        # to re-check), not against the whole list: same scores, a fraction of the work.
+        wanted_by_pk: dict[int, set[str]] = {}
+        for pk, eids in found_by.items():
+            wanted_by_pk.setdefault(pk, set()).update(eids)
+        for record in todo:
+            wanted = wanted_by_pk.setdefault(record.pk, set())
+            wanted.update(stale_checks.get(record.record_id, ()))
+            wanted.update(expiring.get(record.record_id, ()))
+        results = matcher.screen_against([(r.query(), wanted_by_pk[r.pk]) for r in todo]) if todo else []
         hit_ids = {h.entity_id for hits in results for h in hits}
         refs = entity_refs(store, snapshot, hit_ids)
         matched_pairs: set[tuple[str, str]] = set()

@@ -231,17 +231,21 @@ def broad_key_rless(token: str) -> str:
     return broad_key(_R_CODA.sub("", token), "latin")
 
 
-# Korean syllables: the romanisation systems (Revised, McCune-Reischauer, the spellings people
-# use) disagree on consonants (g/k, d/t, b/p, j/ch, r/l) and on a few vowels (eo/o, eu/u, ee/i,
-# oo/u), but a syllable's vowel otherwise identifies it: 진 is jin or chin, never chun.
+# Korean syllables: the romanisation systems (Revised, McCune-Reischauer, and the spellings
+# people actually use) disagree on consonants (g/k, d/t, b/p, j/ch, r/l) and on some vowels: ㅓ
+# is eo (RR), o (MR: Jong, Chol) or u (Jung, Chul); ㅡ is eu or u; ㅕ is yeo, yo or yu; ㅚ is oe
+# or oi. A syllable's other vowels still identify it: 진 (jin/chin) is never 춘 (chun), 주 (ju)
+# never 조 (cho). So a syllable has a *set* of keys, and two spellings agree when the sets meet.
 _KO_VOWELS: tuple[tuple[str, str], ...] = (
-    ("yeo", "yo"),
-    ("eo", "o"),
+    ("eui", "i"),
     ("eu", "u"),
-    ("ee", "i"),
     ("oo", "u"),
     ("ou", "u"),
+    ("oe", "we"),
+    ("oi", "we"),
+    ("ee", "i"),
     ("ae", "e"),
+    ("ui", "i"),
 )
 _KO_CONS: tuple[tuple[str, str], ...] = (
     ("tch", "c"),
@@ -253,14 +257,15 @@ _KO_CONS: tuple[tuple[str, str], ...] = (
     ("ph", "p"),
 )
 _KO_LETTERS = str.maketrans({"j": "c", "g": "k", "d": "t", "b": "p", "r": "l", "q": "k", "f": "p", "v": "p", "z": "c"})
-_KO_CODA_R = re.compile(r"(?<=[aeiou])r(?=[^aeiouy]|$)")
+_KO_CODA = re.compile(r"(?<=[aeiou])[rh](?=[^aeiouy]|$)")
 
 
 @lru_cache(maxsize=100_000)
-def korean_key(token: str) -> str:
-    """A Korean syllable (or a Latin spelling of one) with the systems' differences folded."""
-    text = _KO_CODA_R.sub("", token)  # Park, the English spelling of 박 (bak)
-    for a, b in _KO_VOWELS + _KO_CONS:
+def korean_keys(token: str) -> frozenset[str]:
+    """Keys of a Korean syllable (or a Latin spelling of one), the systems' differences folded;
+    ``eo`` stands for both o and u."""
+    text = _KO_CODA.sub("", token)  # Park (박 bak), Ahn (안 an)
+    for a, b in _KO_CONS + _KO_VOWELS:
         text = text.replace(a, b)
     text = text.translate(_KO_LETTERS)
     if len(text) > 1 and text[0] == "y" and text[1] == "i":
@@ -270,10 +275,13 @@ def korean_key(token: str) -> str:
         if out and out[-1] == ch:
             continue
         out.append(ch)
-    return "".join(out)
+    key = "".join(out)
+    if "eo" in key:
+        return frozenset({key.replace("eo", "o"), key.replace("eo", "u")})
+    return frozenset({key})
 
 
-def korean_alternatives(key: str) -> tuple[str, ...]:
+def korean_alternatives(key: str) -> tuple[str, ...]:  # noqa: D401
     """The initial-sound law: 이/리 (I, Ri, Lee), 유/류, 양/량, 노/로: a syllable that starts
     with i/y in the South is written with r/l/n in the North and in older spellings."""
     if key and key[0] in "iy":
@@ -281,3 +289,37 @@ def korean_alternatives(key: str) -> tuple[str, ...]:
     if key and key[0] in "ln" and len(key) > 1 and key[1] in "iy":
         return (key, key[1:])
     return (key,)
+
+
+# Chinese syllables: pinyin against Wade-Giles and the older spellings (Hsi/Xi, Chin/Jin,
+# Chang/Zhang, Tse/Ze, Tsao/Cao). Initials fold; finals keep their vowel (Chen is not Chun).
+_ZH_INITIALS: tuple[tuple[str, str], ...] = (
+    ("tz", "z"),
+    ("ts", "z"),
+    ("zh", "j"),
+    ("ch", "j"),
+    ("hs", "x"),
+    ("sh", "x"),
+    ("q", "j"),
+    ("c", "z"),
+    ("k", "g"),
+    ("t", "d"),
+    ("p", "b"),
+)
+_ZH_FINALS: tuple[tuple[str, str], ...] = (("ung", "ong"), ("ieh", "ie"), ("ih", "i"), ("ueh", "ue"), ("uo", "o"))
+
+
+@lru_cache(maxsize=100_000)
+def chinese_key(token: str) -> str:
+    """A Chinese syllable spelled in pinyin or Wade-Giles, with the systems' differences folded."""
+    text = token
+    for a, b in _ZH_INITIALS:
+        if text.startswith(a):
+            text = b + text[len(a) :]
+            break
+    if text.startswith("x"):
+        text = "s" + text[1:]  # Xi, Hsi, Shi, Si: the sibilants spelled apart by systems
+    for a, b in _ZH_FINALS:
+        if text.endswith(a):
+            text = text[: -len(a)] + b
+    return text

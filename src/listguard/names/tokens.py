@@ -281,6 +281,8 @@ class Join(NamedTuple):
     latin: bool  # every part was written in an alphabet
     word: str  # "@<word>" when the span is exactly one written Hangul/Han/kana word
     broad: str  # broad consonant classes of the joined text
+    script: int  # script class of the first part
+    parts: tuple[str, ...] = ()  # the texts joined
 
 
 class NameForm(NamedTuple):
@@ -540,6 +542,8 @@ def _join(tokens: list[Token], span: tuple[int, ...]) -> Join:
         latin=all(t.script == LATIN for t in parts),
         word=("@" + first.raw) if whole_word else "",
         broad=broad_key(text, _ORIGIN.get(first.script, "other")),
+        script=first.script,
+        parts=tuple(t.text for t in parts),
     )
 
 

@@ -192,6 +192,23 @@ def _khmer(text: str) -> str:
     return "".join(out)
 
 
+_INDIC = ("Devanagari", "Bengali", "Gurmukhi", "Gujarati", "Oriya", "Tamil", "Telugu", "Kannada", "Malayalam", "Sinhala")
+
+
+def _inherent_final(token: str) -> bool:
+    """The word is in an Indic script and ends in a consonant letter with no vowel sign."""
+    last = token[-1]
+    if unicodedata.category(last) != "Lo":
+        return False
+    try:
+        name = unicodedata.name(last)
+    except ValueError:
+        return False
+    return name.startswith(tuple(s.upper() for s in _INDIC)) and " LETTER " in name and not any(
+        v in name for v in (" LETTER A", " LETTER I", " LETTER U", " LETTER E", " LETTER O", " LETTER AA", " LETTER II", " LETTER UU", " LETTER AI", " LETTER AU")
+    )
+
+
 # ------------------------------------------------------------------------------ the entry
 
 
@@ -265,4 +282,8 @@ def romanise(token: str) -> tuple[tuple[str, ...], int]:
         token = token.replace("ة", "ا")
     text = _icu(_ANY_ASCII)(token)
     word = _ascii_letters(text).replace(" ", "")
+    if cls == OTHER and len(word) > 2 and word.endswith("a") and word[-2] not in "aeiou" and _inherent_final(token):
+        # An Indic word ending in a bare consonant is romanised with its inherent vowel
+        # (भरत -> bharata) but pronounced and spelled without it (Bharat, Putin).
+        word = word[:-1]
     return ((word,) if word else ()), cls

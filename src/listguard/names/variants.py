@@ -63,11 +63,12 @@ def _index_keys(forms: Iterable[str]) -> None:
 
 @lru_cache(maxsize=200_000)
 def expanded(form: str) -> frozenset[int]:
-    """Group ids of a spelling and of the known spellings one letter and no romanisation rule
-    away from it. The database is not transitive: it knows Wladimir~Vladimir and
-    Vladimir~Volodymyr, not Wladimir~Volodymyr."""
+    """Group ids of a spelling and, for words of six letters or more, of the known spellings
+    one letter and no romanisation rule away from it. The database is not transitive: it knows
+    Wladimir~Vladimir and Vladimir~Volodymyr, not Wladimir~Volodymyr. (Shorter words have too
+    many neighbours for this to mean anything.)"""
     ids = set(_GROUPS.get(form, _EMPTY))
-    if form and form[0] not in "~@":
+    if len(form) >= 6 and form[0] not in "~@":
         from rapidfuzz.distance import OSA
 
         from listguard.names.phonetic import fold_key
