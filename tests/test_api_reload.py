@@ -77,3 +77,47 @@ def test_new_version_is_served_without_restart_or_failed_requests(tmp_path: Path
     assert NEW_ID in found, f"{NEW_NAME} not found after the reload"
     assert len(statuses) > 20
     assert set(statuses) == {200} and errors == [], (set(statuses), errors[:3])
+
+
+def test_failed_build_keeps_serving_the_old_snapshot(tmp_path: Path) -> None:
+    """A new version whose index cannot be built: the old lists keep being served, the error
+    is reported, and the build is retried with backoff, not on every tick."""
+    from listguard.api.service import ScreeningService, build_snapshot
+    from listguard.model import Entity
+    from listguard.sources.base import ParseResult
+
+    home = tmp_path / "home"
+    home.mkdir()
+    store = Store(sqlite_url(home))
+
+    def load(*names: str) -> None:
+        ents = []
+        for i, name in enumerate(names):
+            e = Entity(id=f"t:{i}", schema="Person", dataset="t")
+            e.add("name", name)
+            ents.append(e)
+        store.load(ParseResult(dataset="t", entities=ents), "x")
+
+    calls: list[int] = []
+    broken = {"on": False}
+
+    def builder(s: Store, versions: list) -> object:  # type: ignore[type-arg]
+        calls.append(1)
+        if broken["on"]:
+            raise MemoryError("simulated: index does not fit")
+        return build_snapshot(s, versions)
+
+    load("A B")
+    service = ScreeningService(store, reload_seconds=0, builder=builder)  # type: ignore[arg-type]
+    service.start(background=False)
+    old = service.snapshot
+    broken["on"] = True
+    load("A B", "C D")
+    assert service.check_now() is False
+    assert service.snapshot is old and "simulated" in (service.status.last_error or "")
+    assert service.check_now() is False and len(calls) == 2  # backoff: no second attempt yet
+    broken["on"] = False
+    service._failures.clear()  # the backoff elapsed
+    assert service.check_now() is True
+    assert set(service.snapshot.entities) == {"t:0", "t:1"} and service.status.last_error is None
+    store.close()

@@ -124,7 +124,8 @@ def test_issue_scenario_from_the_cli(home: Path, tmp_path: Path) -> None:
 
 
 def _customer_name(entity: Any, rng: random.Random) -> str:
-    """A name as a customer might write it: given names first, title case, sometimes shorter."""
+    """A name as a customer might write it: given names first, title case, sometimes shorter,
+    sometimes with a typo or the family name first."""
     name = entity.caption
     if entity.schema == "Person" and "," in name:
         last, first = (p.strip() for p in name.split(",", 1))
@@ -134,7 +135,15 @@ def _customer_name(entity: Any, rng: random.Random) -> str:
         name = f"{' '.join(parts)} {last.title()}"
     elif rng.random() < 0.5:
         name = name.title()
-    return name
+    words = name.split()
+    if rng.random() < 0.3:  # a typo: one letter dropped from a longer word
+        i = rng.randrange(len(words))
+        if len(words[i]) >= 6:
+            j = rng.randrange(1, len(words[i]) - 1)
+            words[i] = words[i][:j] + words[i][j + 1 :]
+    if len(words) > 1 and rng.random() < 0.2:  # family name first, no comma
+        words = words[-1:] + words[:-1]
+    return " ".join(words)
 
 
 def test_delta_rescreen_finds_what_a_full_rescreen_finds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

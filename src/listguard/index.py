@@ -33,6 +33,7 @@ from listguard.names.tokens import (
     HONORIFIC,
     INITIAL,
     NAME,
+    PARTICLE,
     NameForm,
     Token,
     analyse_name,
@@ -230,8 +231,11 @@ class Index:
                     for skel in skels:
                         skel_df[skel] = skel_df.get(skel, 0) + 1
                     # adjacent tokens joined, so that a query "Songhwa" finds "Song Hwa"
-                    toks = [t for t in form.tokens if t.kind == NAME]
+                    # (a particle too: "Al Shabaab" is found by "Alshabaab")
+                    toks = [t for t in form.tokens if t.kind in (NAME, PARTICLE)]
                     for a, b in zip(toks, toks[1:]):
+                        if b.kind != NAME:
+                            continue
                         from listguard.names.phonetic import loose_key
 
                         jk = loose_key(a.text + b.text)

@@ -15,7 +15,9 @@ and is reported by ``/updatez`` and ``/healthz``.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import hashlib
 import importlib
 import importlib.util
 import logging
@@ -23,8 +25,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from listguard.model import Entity
 from listguard.store import Store, VersionInfo
@@ -96,18 +99,58 @@ def _build_index(store: Store, versions: list[VersionInfo]) -> Any:
     if importlib.util.find_spec("listguard.index_cache") is None:
         return build()
     cache = importlib.import_module("listguard.index_cache")
-    path = cache.cache_dir() / f"{cache.PREFIX}{cache.cache_key([v.id for v in versions], None)}{cache.SUFFIX}"
-    if path.exists():
+    # Version ids are only unique within one database, and a database deleted and loaded
+    # again reuses them: the key names the database and each version's checksum and load
+    # time too, or another store (a second LISTGUARD_DATABASE_URL under the same home, a
+    # re-created file) with the same ids would be served the first one's index.
+    db = hashlib.sha256(store.url.encode()).hexdigest()[:12]
+    key = cache.cache_key([f"{db}:{v.id}:{v.checksum}:{v.loaded_at}" for v in versions], None)
+    path = cache.cache_dir() / f"{cache.PREFIX}{key}{cache.SUFFIX}"
+
+    def cached() -> Any:
+        if path.exists():
+            try:
+                return cache.load(path)
+            except Exception:  # a corrupt or incompatible cache is rebuilt, never fatal
+                log.warning("index cache %s unreadable; rebuilding", path)
+        return None
+
+    index = cached()
+    if index is not None:
+        return index
+    # Several workers start together: one builds while the others wait for its file, instead
+    # of each spending the same CPU seconds on the same index.
+    with _file_lock(path.with_name(path.name + ".lock")):
+        index = cached()
+        if index is not None:
+            return index
+        index = build()
         try:
-            return cache.load(path)
-        except Exception:  # a corrupt or incompatible cache is rebuilt, never fatal
-            log.warning("index cache %s unreadable; rebuilding", path)
-    index = build()
-    try:
-        cache.save(index, path)
-    except OSError as exc:  # a read-only home still serves, it just builds every start
-        log.warning("cannot write the index cache %s: %s", path, exc)
+            cache.save(index, path)
+        except OSError as exc:  # a read-only home still serves, it just builds every start
+            log.warning("cannot write the index cache %s: %s", path, exc)
     return index
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock between processes (best effort: without fcntl, no lock)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    try:
+        fh = open(path, "a+")
+    except OSError:
+        yield
+        return
+    with fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def build_snapshot(store: Store, versions: list[VersionInfo] | None = None) -> Snapshot:
@@ -182,6 +225,8 @@ class ScreeningService:
         self.status = ReloadStatus()
         #: Called (on a daemon thread) with each new snapshot, e.g. to warm caches.
         self.listeners: list[Callable[[Snapshot], None]] = []
+        #: version key -> (failed attempts, monotonic time before which not to retry)
+        self._failures: dict[tuple[int, ...], tuple[int, float]] = {}
 
     # -- reading ----------------------------------------------------------------------------
     @property
@@ -243,6 +288,9 @@ class ScreeningService:
             current = self._snapshot
             if current is not None and current.key == key:
                 return False
+            failed = self._failures.get(key)
+            if failed is not None and time.monotonic() < failed[1]:
+                return False  # that build failed recently: retry later, not every tick
             self.status.building = True
             self.status.pending_key = key
             # The live snapshot was frozen out of the cyclic GC (see below); let it be
@@ -253,11 +301,15 @@ class ScreeningService:
             except Exception as exc:
                 log.exception("building the screening index failed")
                 self._error(f"building index for versions {list(key)}: {exc}")
+                attempts = (failed[0] if failed else 0) + 1
+                self._failures[key] = (attempts, time.monotonic() + min(600.0, 15.0 * 2**attempts))
                 return False
             finally:
                 self.status.building = False
                 self.status.pending_key = None
             self._snapshot = snap  # the swap: one reference assignment
+            self._failures.clear()
+            self.status.last_error = None
             # Millions of long-lived objects (names, keys, entities) would make every full
             # GC pass walk them all, a pause of tens of ms in the middle of some request.
             # Collect the old snapshot now, then freeze the new one out of future passes.

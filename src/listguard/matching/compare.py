@@ -44,7 +44,7 @@ from listguard.names.tokens import (
     split_alternatives,
     tag_for_schema,
 )
-from listguard.names.phonetic import chinese_key, korean_alternatives, korean_keys
+from listguard.names.phonetic import abjad_cost, chinese_key, korean_alternatives, korean_keys
 from listguard.names.translit import ABJAD, HAN, HANGUL, KANA, LATIN, OTHER
 from listguard.names.variants import on_change, share_group
 
@@ -167,6 +167,9 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
     if sa == ABJAD or sb == ABJAD:
         if share_group(a.vform, b.vform):
             return 0.9, TRANSLIT
+        if (sa == LATIN) != (sb == LATIN):
+            ab, la = (a, b) if sa == ABJAD else (b, a)
+            return abjad_similarity(ab.text, la.text), TRANSLIT
         # vowels unknown on at least one side: compare consonant skeletons
         ka, kb = a.skel, b.skel
         if not ka or not kb:
@@ -285,6 +288,22 @@ def _korean_syllable(syl: Token, other: Token) -> tuple[float, str]:
             if alt in ks:
                 return 0.9, TRANSLIT
     return 0.0, TRANSLIT
+
+
+def abjad_similarity(abjad: str, latin: str) -> float:
+    """An abjad spelling (``mhmd``) against a Latin one (``Mohammed``), see
+    :func:`listguard.names.phonetic.abjad_cost`. The fewer consonants, the less a perfect fit
+    proves (علي fits Ali, Ely and Oli)."""
+    cost, cons = abjad_cost(abjad, latin)
+    if cost == 0:
+        return 0.92 if cons >= 3 else 0.85 if cons == 2 else 0.7
+    if cost <= 0.5:
+        return 0.85 if cons >= 3 else 0.75 if cons == 2 else 0.5
+    if cost <= 1.0:
+        return 0.75 if cons >= 4 else 0.6 if cons == 3 else 0.0
+    if cost <= 1.5 and cons >= 5:
+        return 0.6
+    return 0.0
 
 
 def broad_similarity(ka: str, kb: str) -> float:
@@ -432,6 +451,10 @@ def _joined(jn: Join, other: Token) -> tuple[float, str]:
     if jn.word and share_group(jn.word, other.vform):
         return 0.9, TRANSLIT  # a whole Hangul/Han/kana word that is a known spelling
     if jn.abjad or other.script == ABJAD:
+        if jn.abjad and other.script == LATIN:
+            return abjad_similarity(jn.text, other.text) * 0.97, JOINED
+        if other.script == ABJAD and jn.latin:
+            return abjad_similarity(other.text, jn.text) * 0.97, JOINED
         if jn.skel == other.skel and len(jn.skel) >= 3:
             return 0.88, JOINED
         return 0.0, JOINED

@@ -22,7 +22,7 @@ from operator import itemgetter
 from typing import Any, Callable, Iterable, Sequence
 
 from listguard.index import KINDS, IdentifierRef, Index, deletions, normalise_identifier, token_forms
-from listguard.matching.compare import MIN_SIM, _joined_similarity, align, explain_alignment, token_similarity
+from listguard.matching.compare import MIN_SIM, _foreign_word, _joined_similarity, align, explain_alignment, token_similarity
 from listguard.matching.explain import Explanation, FeatureEffect, name_phrase
 from listguard.matching.features import (
     STRONG_ID_SCORE,
@@ -247,13 +247,21 @@ class Screener:
         best: dict[int, float] = {}
         for form in forms:
             acc: dict[int, float] = {}
-            toks = [t for t in form.tokens if t.kind == NAME]
+            # Syllables of a word that transcribes a foreign name (블라디미르) are not names:
+            # only the whole word finds candidates. Syllables of a Korean or Chinese name are.
+            foreign: set[int] = set()
+            for jn in form.joins:
+                if jn.word and not jn.latin and _foreign_word(jn):
+                    foreign.update(jn.span)
+            toks = [t for i, t in enumerate(form.tokens) if t.kind == NAME and i not in foreign]
             # rare tokens first: they find the candidates; common ones then only add to them
             plans: list[tuple[int, float, list[tuple[float, int]]]] = []
             for tok in toks:
                 plan = self._plan(tok)
                 if plan is not None:
-                    plans.append((plan[0], weight(tok), plan[1]))
+                    # one syllable of a longer written word is half a name part at most
+                    w = weight(tok) if not tok.frag or tok.raw == tok.orig else min(weight(tok), 0.5)
+                    plans.append((plan[0], w, plan[1]))
             for jn in form.joins:
                 if jn.word and not jn.latin:
                     plan = self._word_plan(jn)

@@ -45,8 +45,16 @@ MIN_COVERAGE = 0.6
 #: ... and the listed name must be reached by at least this share of its own tokens.
 QUERY_COVERAGE = 0.5
 
+#: A query token reaching at most this many names is "rare": a name it reaches is checked
+#: token by token even if no other query token's keys reached it (see ``search_forms``).
+RARE_REACH = 300
+
 # Similarities of the probes (as the screener ranks them).
 _EXACT, _ROMAN, _LOOSE, _EDIT, _VARIANT = 1.0, 0.95, 0.85, 0.8, 0.93
+
+
+#: Bump when the layout changes: cached segments of another format are rebuilt.
+FORMAT = 2
 
 
 @dataclass
@@ -66,6 +74,8 @@ class NameIndex:
     singles: set[int] = field(default_factory=set)
     #: vocabulary id -> name ids containing it
     postings: list[array] = field(default_factory=list)
+    #: vocabulary id -> the token (for the real token similarity)
+    vocab: list[Token] = field(default_factory=list)
     #: retrieval key -> vocabulary ids
     keys: dict[str, array] = field(default_factory=dict)
     #: romanisation key of two adjacent tokens joined -> (name id, vid a, vid b), flattened
@@ -125,6 +135,7 @@ class NameIndex:
                 for (a, va), (b, vb) in zip(zip(toks, vids), zip(toks[1:], vids[1:])):
                     joined.setdefault(fold_key(a.text + b.text), []).extend((nid, va, vb))
         idx.postings = [array("I", p) for p in postings]
+        idx.vocab = toks_of_vid
         idx.joined = {k: array("I", v) for k, v in joined.items()}
         idx.identifiers = {k: array("I", v) for k, v in idents.items()}
         keys: dict[str, list[int]] = {}
@@ -157,7 +168,31 @@ class NameIndex:
 
     # ----------------------------------------------------------------------------- search
     def _probe(self, tok: Token) -> dict[int, float]:
-        """Vocabulary ids a query token may be, with the similarity of the key that found them."""
+        """Vocabulary ids a query token may be, with their similarity to it.
+
+        Keys cast a wide net (a loose key is shared by "Kang" and "Kyong"); each token found is
+        then checked with the matcher's own token similarity and kept only if it could align
+        (the screener does the same before it reads postings). Cached per query token.
+        """
+        cache = self.__dict__.setdefault("_probe_cache", {})
+        ck = (tok.text, tok.script, tok.frag)
+        hit = cache.get(ck)
+        if hit is None:
+            from listguard.matching.compare import MIN_SIM, token_similarity
+
+            vocab = self.vocab
+            hit = {}
+            for vid in self._keys_probe(tok):
+                sim = token_similarity(tok, vocab[vid])[0]
+                if sim >= MIN_SIM:
+                    hit[vid] = sim
+            if len(cache) > 200_000:
+                cache.clear()
+            cache[ck] = hit
+        return dict(hit)
+
+    def _keys_probe(self, tok: Token) -> dict[int, float]:
+        """Vocabulary ids a query token reaches through the retrieval keys."""
         keys = self.keys
         found: dict[int, float] = {}
 
@@ -199,6 +234,7 @@ class NameIndex:
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
         state.pop("_active", None)
+        state.pop("_probe_cache", None)
         return state
 
     def search_forms(self, forms: Sequence[NameForm], min_coverage: float = MIN_COVERAGE) -> set[int]:
@@ -240,28 +276,54 @@ class NameIndex:
                 if pair:
                     probes.append(pair)
                     covers.append(2)
+            reach: list[set[int]] = []
+            for probe in probes:
+                names: set[int] = set()
+                for vid in probe:
+                    names.update(postings[vid])
+                reach.append(names)
             reached: Counter[int] = Counter()
-            for vid in set().union(*probes):
-                reached.update(postings[vid])
+            for names in reach:
+                reached.update(names)
+            # Names reached by two query tokens are candidates. Names reached by one *rare*
+            # query token are too, and their other tokens are compared with the matcher's own
+            # similarity: a typo can put a token two keys away ("Subramaiam"), which the
+            # screener, finding the name by its rare token and then aligning, would still match.
+            candidates = [nid for nid, k in reached.items() if k >= 2 or nid in singles]
+            for names in reach:
+                if len(names) <= RARE_REACH:
+                    candidates.extend(nid for nid in names if reached[nid] == 1)
             need_query = max(1, math.ceil(QUERY_COVERAGE * len(toks)))
-            for nid, distinct in reached.items():
-                if distinct < 2 and not (distinct == 1 and nid in singles):
-                    continue
+            for nid in set(candidates):
                 n = counts[nid]
                 need = n if n <= 2 else 2 if n == 3 else math.ceil(min_coverage * n)
-                if distinct < need:
-                    continue
-                # assign the name's tokens to *different* query tokens (two query tokens that
-                # both look like one customer token count once)
-                used: set[int] = set()
-                for vid in tok_vids[offsets[nid] : offsets[nid + 1]]:
-                    for qi, probe in enumerate(probes):
-                        if qi not in used and vid in probe:
-                            used.add(qi)
-                            break
+                used = self._assign(nid, toks, probes)
                 if len(used) >= need and sum(covers[qi] for qi in used) >= need_query:
                     out.add(nid)
         return out
+
+    def _assign(self, nid: int, toks: Sequence[Token], probes: Sequence[dict[int, float]]) -> set[int]:
+        """Match the name's tokens to *different* query probes (two query tokens that both look
+        like one customer token count once): first through the keys, then, for the tokens
+        left, through the matcher's token similarity."""
+        from listguard.matching.compare import MIN_SIM, token_similarity
+
+        used: set[int] = set()
+        left: list[int] = []
+        for vid in self.tok_vids[self.tok_offsets[nid] : self.tok_offsets[nid + 1]]:
+            for qi, probe in enumerate(probes):
+                if qi not in used and vid in probe:
+                    used.add(qi)
+                    break
+            else:
+                left.append(vid)
+        for vid in left:
+            cand = self.vocab[vid]
+            for qi, tok in enumerate(toks):  # real tokens only (not joined pairs)
+                if qi not in used and token_similarity(tok, cand)[0] >= MIN_SIM:
+                    used.add(qi)
+                    break
+        return used
 
     def record_pks(self, name_ids: Iterable[int]) -> set[int]:
         out: set[int] = set()

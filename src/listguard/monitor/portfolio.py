@@ -380,9 +380,14 @@ def records_by_id(conn: Connection, portfolio: str, record_ids: Iterable[str]) -
 
 # ------------------------------------------------------------------------------ search index
 def _cache_root(engine: Engine, portfolio: str, created_at: str) -> Path:
-    from listguard import settings
+    """Where a portfolio's index segments are cached: per database, portfolio, and code
+    version (a segment pickled by other code may not load, or may not mean the same)."""
+    from listguard import __version__, settings
+    from listguard.index import Index
+    from listguard.monitor.nameindex import FORMAT
 
-    key = hashlib.sha256(f"{engine.url.render_as_string(hide_password=True)}|{portfolio}|{created_at}".encode()).hexdigest()[:16]
+    ident = f"{engine.url.render_as_string(hide_password=True)}|{portfolio}|{created_at}|{__version__}|{FORMAT}|{getattr(Index, 'FORMAT', 0)}"
+    key = hashlib.sha256(ident.encode()).hexdigest()[:16]
     return settings.home() / "cache" / "portfolio-index" / f"{portfolio}-{key}"
 
 
@@ -479,10 +484,25 @@ class PortfolioIndex:
         return chain
 
     def segments(self, progress: Callable[[str], None] | None = None) -> Iterator[Any]:
-        """The loaded :class:`~listguard.monitor.nameindex.NameIndex` segments, one at a time."""
-        for seg in self.refresh(progress):
-            with open(seg.path, "rb") as fh:
-                yield pickle.load(fh)
+        """The loaded :class:`~listguard.monitor.nameindex.NameIndex` segments, one at a time.
+
+        A segment that does not load (a truncated file, a change in the name analysis that
+        the version key missed) is dropped and the cache rebuilt: it is only a cache.
+        """
+        segments = self.refresh(progress)
+        loaded: list[Any] = []
+        try:
+            for seg in segments:
+                with open(seg.path, "rb") as fh:
+                    loaded.append(pickle.load(fh))
+        except Exception:
+            shutil.rmtree(self.root, ignore_errors=True)
+            loaded = []
+            for seg in self.refresh(progress):
+                with open(seg.path, "rb") as fh:
+                    loaded.append(pickle.load(fh))
+        while loaded:
+            yield loaded.pop(0)
 
 
 def remove_cache(engine: Engine, portfolio: str) -> None:

@@ -323,3 +323,105 @@ def chinese_key(token: str) -> str:
         if text.endswith(a):
             text = text[: -len(a)] + b
     return text
+
+
+# Abjad spellings against Latin spellings. An Arabic (or Persian, Urdu, Pashto) name romanised
+# letter by letter has its consonants and long vowels (ا و ي: a, w, y) but no short vowels; a
+# Latin spelling has vowels everywhere and its own conventions for the letters Latin lacks
+# (ث th/s, ذ dh/z, ظ z/dh/th, خ kh/h, غ gh/g, ق q/k/g, ج j/dj/g). Aligning the two with a
+# small dynamic programme prices only what a transliteration cannot explain.
+_SYMBOLS = (("sch", "S"), ("tch", "C"), ("dzh", "J"), ("th", "T"), ("dh", "D"), ("kh", "X"), ("gh", "G"), ("sh", "S"),
+            ("ch", "C"), ("zh", "Z"), ("dj", "J"), ("ph", "f"), ("ck", "k"))  # fmt: skip
+# Latin vowel pairs that write a *long* vowel, which an abjad spells with a letter: if the
+# abjad spelling has no letter for it (حسن against Hussein), that is a difference.
+_LONG = (("ou", "U"), ("oo", "U"), ("ee", "I"), ("ei", "I"), ("ai", "I"), ("ey", "I"), ("ay", "I"), ("ie", "I"), ("aa", "A"))
+_A_VOWELS = frozenset("awy")
+_L_VOWELS = frozenset("aeiouyUIA")
+_L_LONG = frozenset("UIA")
+#: consonant symbols a letter of the abjad spelling may be written with in Latin
+_EQUIV: dict[str, frozenset[str]] = {
+    "T": frozenset("Tst"), "D": frozenset("Dzd"), "z": frozenset("zDTd"), "X": frozenset("Xhk"),
+    "G": frozenset("Ggr"), "S": frozenset("SCs"), "C": frozenset("CSJ"), "j": frozenset("jJgz"),
+    "J": frozenset("jJg"), "q": frozenset("qkgc"), "k": frozenset("kcq"), "d": frozenset("dD"),
+    "t": frozenset("tT"), "s": frozenset("sc"), "b": frozenset("bp"), "p": frozenset("pb"),
+    "f": frozenset("fv"), "v": frozenset("vwf"), "g": frozenset("gGkj"), "Z": frozenset("Zjz"),
+}  # fmt: skip
+
+
+def _symbols(text: str, latin: bool = False) -> list[str]:
+    out: list[str] = []
+    i = 0
+    n = len(text)
+    pairs = _SYMBOLS + _LONG if latin else _SYMBOLS
+    while i < n:
+        for a, b in pairs:
+            if text.startswith(a, i):
+                out.append(b)
+                i += len(a)
+                break
+        else:
+            ch = text[i]
+            if ch == "c" and i + 1 < n and text[i + 1] in "eiy":
+                ch = "s"
+            elif ch == "c":
+                ch = "k"
+            elif ch == "x":
+                ch = "X"
+            if not (out and out[-1] == ch and ch not in _L_VOWELS):
+                out.append(ch)
+            i += 1
+    return out
+
+
+def _skip_latin(sym: str, last: bool) -> float:
+    """Cost of a Latin letter the abjad spelling does not write: nothing for a short vowel or
+    a final h (ة written -ah), half for a long vowel, one for a consonant."""
+    if sym in _L_LONG:
+        return 0.5
+    if sym in _L_VOWELS or sym == "h" and last:
+        return 0.0
+    return 1.0
+
+
+@lru_cache(maxsize=200_000)
+def abjad_cost(abjad: str, latin: str) -> tuple[float, int]:
+    """Cost of reading the Latin spelling as a transliteration of the abjad one, and the number
+    of consonants in the abjad spelling (the evidence there is)."""
+    a = _symbols(abjad)
+    lat = _symbols(latin, latin=True)
+    na, nl = len(a), len(lat)
+    inf = 99.0
+    # dp[i][j]: cost of aligning a[:i] with lat[:j]
+    prev = [0.0] * (nl + 1)
+    for j in range(1, nl + 1):
+        prev[j] = prev[j - 1] + _skip_latin(lat[j - 1], j == nl)
+    for i in range(1, na + 1):
+        ai = a[i - 1]
+        cur = [inf] * (nl + 1)
+        # a letter of the abjad spelling with nothing in the Latin one
+        cur[0] = prev[0] + (0.5 if ai in _A_VOWELS or ai == "h" else 1.0)
+        for j in range(1, nl + 1):
+            lj = lat[j - 1]
+            best = inf
+            # match
+            if ai == lj or lj in _EQUIV.get(ai, ()):
+                best = prev[j - 1]
+            elif ai in _A_VOWELS and lj in _L_VOWELS:
+                # alif/waw/ya as a long vowel (an initial alif carries any vowel)
+                if ai == "a" and lj not in "UI" or (ai == "w" and lj in "uowvU") or (ai == "y" and lj in "ieyI"):
+                    best = prev[j - 1]
+                else:
+                    best = prev[j - 1] + 0.5
+            elif ai == "w" and lj == "v" or ai == "y" and lj == "j":
+                best = prev[j - 1]
+            else:
+                best = prev[j - 1] + 1.0
+            # a Latin letter with nothing in the abjad spelling: short vowels are free, and so is
+            # a final h (ة written -ah)
+            skip_l = cur[j - 1] + _skip_latin(lj, j == nl)
+            # an abjad letter with nothing in the Latin: long vowels and h cost half
+            skip_a = prev[j] + (0.5 if ai in _A_VOWELS or ai == "h" else 1.0)
+            cur[j] = min(best, skip_l, skip_a)
+        prev = cur
+    consonants = sum(1 for s in a if s not in _A_VOWELS)
+    return prev[nl], consonants

@@ -165,6 +165,47 @@ ORG_GENERIC = frozenset(
     association foundation fund agency office center centre bureau""".split()
 )
 
+_LEGAL_WORDS: set[str] = set()
+_LEGAL_DELETES: set[str] = set()
+
+
+def _legal_words() -> set[str]:
+    """Words of legal-form names in many languages ("aktsionernoye", "gesellschaft",
+    "liability"). rigour recognises legal forms written the way its table spells them; these
+    catch the rest: other transliterations, and typos in them."""
+    if not _LEGAL_WORDS:
+        from importlib import resources
+
+        try:
+            text = resources.files("listguard.data").joinpath("legal_words.txt").read_text("utf-8")
+        except (FileNotFoundError, ModuleNotFoundError):
+            text = ""
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                _LEGAL_WORDS.add(line.strip())
+        for w in _LEGAL_WORDS:
+            if len(w) >= 6:
+                for i in range(len(w)):
+                    _LEGAL_DELETES.add(w[:i] + w[i + 1 :])
+    return _LEGAL_WORDS
+
+
+def is_legal_word(word: str) -> bool:
+    """A legal-form word, or one typo away from one (for words of six letters or more)."""
+    words = _legal_words()
+    if word in words:
+        return True
+    if len(word) < 6:
+        return False
+    if word in _LEGAL_DELETES:
+        return True  # one letter missing, or one letter doubled/swapped... (via deletions)
+    for i in range(len(word)):
+        d = word[:i] + word[i + 1 :]
+        if d in words or d in _LEGAL_DELETES:
+            return True
+    return False
+
+
 _NUMBER_WORDS: dict[str, int] = {}
 
 
@@ -385,7 +426,11 @@ def _legal_forms(text: str, words: list[str], tag: str) -> tuple[list[str], list
     if len(words) < 2:
         return forms, classes, removed
     candidates: list[tuple[list[str], str, str]] = []
-    for found, canonical in extract_org_types(text):
+    found_types = extract_org_types(text)
+    folded = _fold_text(text)
+    if folded != text:
+        found_types = found_types + extract_org_types(folded)
+    for found, canonical in found_types:
         seq = [w for w in _SPLIT.split(_prenormalise(found, ORG)) if w]
         generic = replace_org_types_compare(canonical, generic=True)
         candidates.append((seq, canonical, generic))
@@ -471,6 +516,12 @@ def analyse_name(name: str, tag: str = ANY) -> NameForm:
             items.append((pieces, script, word))
     if tag in (PER, ANY):
         items = _strip_titles(items, tag)
+    if tag in (ORG, ANY) and len(items) > 1:
+        # legal-form words rigour's table did not catch (other transliterations, typos)
+        kept = [it for it in items if not (len(it[0]) == 1 and it[1] == LATIN and is_legal_word(it[0][0]))]
+        if kept and len(kept) < len(items):
+            legal = legal + ["~" + it[0][0] for it in items if it not in kept]
+            items = kept
     tokens: list[Token] = []
     n = len(items)
     for i, (pieces, script, raw) in enumerate(items):

@@ -279,7 +279,7 @@ def romanise(token: str) -> tuple[tuple[str, ...], int]:
         return ((word,) if word else ()), OTHER
     if cls == ABJAD:
         # ta marbuta is pronounced -a at the end of a name (Samira, Fatima), not -t
-        token = token.replace("ة", "ا")
+        token = token.replace("ة", "ا").replace("ى", "ا")  # and alif maqsura is -a (Musa, Mustafa)
     text = _icu(_ANY_ASCII)(token)
     word = _ascii_letters(text).replace(" ", "")
     if cls == OTHER and len(word) > 2 and word.endswith("a") and word[-2] not in "aeiou" and _inherent_final(token):
