@@ -141,13 +141,16 @@ class Server:
 
 
 async def _client(port: int, bodies: list[bytes], start: int, until: float, latencies: list[float],
-                  errors: list[str], path: str = "/match/default") -> None:
+                  errors: list[str], path: str = "/match/default", limit: int | None = None,
+                  step: int = 7) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     i = start
+    sent = 0
     try:
-        while time.perf_counter() < until:
+        while time.perf_counter() < until and (limit is None or sent < limit):
             body = bodies[i % len(bodies)]
-            i += 7
+            i += step
+            sent += 1
             head = (
                 f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 f"Content-Length: {len(body)}\r\n\r\n"
@@ -196,6 +199,12 @@ async def run_level(port: int, bodies: list[bytes], concurrency: int, seconds: f
     }
 
 
+async def _prime(port: int, bodies: list[bytes]) -> None:
+    """Every body once, over 4 connections."""
+    chunks = [bodies[i::4] for i in range(4)]
+    await asyncio.gather(*[_client(port, chunk, 0, float("inf"), [], [], limit=len(chunk), step=1) for chunk in chunks])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--home", type=Path, help="A LISTGUARD_HOME with lists loaded (default: load them into a temp one).")
@@ -205,6 +214,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="Measured seconds per level.")
     parser.add_argument("--queries", type=int, default=2000, help="Distinct request bodies to cycle through.")
     parser.add_argument("--vcpus", type=int, default=os.cpu_count() or 2, help="vCPUs for the yente comparison.")
+    parser.add_argument("--prime", action="store_true",
+                        help="Send every request body once before measuring (steady state: the matcher's "
+                             "caches have seen every name; without it most names are new, as in production).")
     parser.add_argument("--json", action="store_true", help="Also print the results as JSON.")
     args = parser.parse_args()
 
@@ -220,6 +232,8 @@ def main() -> None:
         started = time.perf_counter()
         with Server(home, args.workers, port):
             print(f"server ready in {time.perf_counter() - started:.1f}s ({args.workers} worker(s))", file=sys.stderr)
+            if args.prime:
+                asyncio.run(_prime(port, bodies))
             levels = [int(c) for c in args.concurrency.split(",") if c.strip()]
             results = [asyncio.run(run_level(port, bodies, c, args.seconds)) for c in levels]
     finally:
@@ -228,7 +242,7 @@ def main() -> None:
 
     load = os.getloadavg()
     yente = {name: per * args.vcpus for name, per in YENTE_PER_VCPU.items()}
-    print(f"\nPOST /match/default, one query per request, all lists loaded, {args.workers} worker(s), "
+    print(f"\nPOST /match/default, one query per request ({'primed: names seen before' if args.prime else 'mostly new names'}), all lists loaded, {args.workers} worker(s), "
           f"{os.cpu_count()} CPU(s), {args.seconds:.0f}s per level; load average {load[0]:.1f} "
           f"({'quiet' if load[0] < 1.5 else 'OTHER PROCESSES WERE BUSY: figures are low'})")
     header = f"{'clients':>7} {'requests':>9} {'errors':>6} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}"

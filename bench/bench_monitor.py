@@ -195,7 +195,7 @@ def bench_monitor(n: int, screen_initial: bool) -> None:
 
 def bench_batch(n: int, workers: int) -> None:
     from listguard.batch import screen_file
-    from listguard.index import Index
+    from listguard.index_cache import cached_index
     from listguard.loader import find_lists, load_candidate
     from listguard.matching import Screener
     from listguard.store import open_store
@@ -211,13 +211,15 @@ def bench_batch(n: int, workers: int) -> None:
     versions = store.current_versions()
     print(f"[batch] loaded {len(versions)} lists, {sum(v.entity_count for v in versions):,} entities in {time.perf_counter() - t0:.1f} s")
     t0 = time.perf_counter()
-    index = Index.build(store.current_entities())
+    index = cached_index(store=store)
     screener = Screener(index)
     print(f"[batch] index built in {time.perf_counter() - t0:.1f} s")
 
     def programs(entity_id: str) -> list[str]:
-        entity = index.get(entity_id)
-        return list(entity.get("program")) if entity is not None and hasattr(entity, "get") else []
+        try:
+            return list(index.get(entity_id).get("program"))
+        except KeyError:
+            return []
 
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "customers.csv"

@@ -120,12 +120,29 @@ def test_romanisation_variants_match(query: str, listed: str) -> None:
         ("Վլադիմիր Պուտին", "PUTIN, Vladimir Vladimirovich"),
         ("블라디미르 푸틴", "PUTIN, Vladimir Vladimirovich"),
         ("김정은", "KIM, Jong Un"),  # us_ofac_sdn:20157
+        ("김영철", "KIM, Yong Chol"),  # us_ofac_sdn: 영 is yeong (RR) or yong (MR), 철 cheol or chol
+        ("张伟", "ZHANG, Wei"),  # us_ofac_sdn:45391
         ("محمد حسن أخوند", "MOHAMMAD HASSAN AKHUND"),  # au_dfat_sanctions:2 lists both
+        ("صدام حسين التكريتي", "SADDAM HUSSEIN AL-TIKRITI"),  # un_sc_sanctions:IQi.001 lists both
+        ("سميرة الشاهبندر", "SAMIRA SHAHBANDAR"),  # un_sc_sanctions:IQi.060 lists both
         ("ប៉ុល ពត", "Pol Pot"),
     ],
 )
 def test_other_scripts_match(query: str, listed: str) -> None:
     assert match("Person", query, listed), compare_names_explained("Person", query, listed)[1].summary
+
+
+@pytest.mark.parametrize(
+    "query,listed",
+    [
+        ("김영호", "KIM, Yong Chol"),  # one syllable differs (호 ho): another person
+        ("주서영", "JO, Chol Song"),  # 주 (ju) is not 조 (jo), 서영 not 철성
+        ("陈俊", "CHUN, Jun"),  # chen is not chun
+        ("حسن", "HUSSEIN"),  # حسن (Hasan) writes no ya: not حسين (Husayn)
+    ],
+)
+def test_other_scripts_keep_different_names_apart(query: str, listed: str) -> None:
+    assert not match("Person", query, listed), compare_names_explained("Person", query, listed)[1].summary
 
 
 def test_name_order_missing_patronymic_initials_titles() -> None:

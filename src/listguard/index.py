@@ -128,7 +128,7 @@ class Index:
     )
 
     #: bump when the layout or the analysis changes (the on-disk cache keys on it)
-    FORMAT = 2
+    FORMAT = 3
 
     def __init__(self) -> None:
         self.entities: list[Entity] = []
@@ -137,7 +137,7 @@ class Index:
         #: retrieval key -> vocabulary ids
         self.keys: dict[str, list[int]] = {}
         #: vocabulary id -> name ids containing the token
-        self.postings: list[array] = []
+        self.postings: list[array[int]] = []
         #: vocabulary id -> token
         self.vocab: list[Token] = []
         #: joined adjacent tokens (loose key) -> name ids
@@ -294,8 +294,8 @@ class Index:
         for vid, tok in enumerate(index.vocab):
             if tok.kind != NAME:
                 continue
-            for form in token_forms(tok):
-                for gid in index.variants.get(form, ()):
+            for vf in token_forms(tok):
+                for gid in index.variants.get(vf, ()):
                     add(f"g:{gid}", vid)
         index.keys = keys
         if progress is not None:

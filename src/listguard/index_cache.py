@@ -35,9 +35,27 @@ def cache_dir() -> Path:
     return path
 
 
+def _code_fingerprint() -> str:
+    """Sizes and modification times of what an index is compiled with (the name analysis code
+    and its data tables): an index built by other code is never reused, even between
+    releases (a development checkout, a hot-fixed install)."""
+    import listguard
+
+    root = Path(listguard.__file__).resolve().parent
+    parts = []
+    for sub in ("names", "data"):
+        for path in sorted((root / sub).glob("*")):
+            if path.suffix in (".py", ".tsv", ".gz", ".txt") and path.is_file():
+                st = path.stat()
+                parts.append(f"{sub}/{path.name}:{st.st_size}:{st.st_mtime_ns}")
+    st = (root / "index.py").stat()
+    parts.append(f"index.py:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
 def cache_key(version_ids: Iterable[int | str], datasets: Iterable[str] | None = None) -> str:
     """A stable key for the set of list versions (and dataset filter) an index covers."""
-    parts = [f"format={Index.FORMAT}", f"listguard={__version__}"]
+    parts = [f"format={Index.FORMAT}", f"listguard={__version__}", f"code={_code_fingerprint()}"]
     parts.append("versions=" + ",".join(sorted(str(v) for v in version_ids)))
     parts.append("datasets=" + (",".join(sorted(datasets)) if datasets else "*"))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]

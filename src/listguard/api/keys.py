@@ -189,7 +189,15 @@ def revoke_key(engine: Engine, key_id: str) -> ApiKey:
 
 
 def active_key_count(engine: Engine) -> int:
-    return len(list_keys(engine, include_revoked=False))
+    """Keys that still work (the server checks this every few seconds: one small query)."""
+    from sqlalchemy import func, or_
+
+    now = _now()
+    query = select(func.count()).select_from(api_keys).where(
+        api_keys.c.revoked_at.is_(None) & or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > now)
+    )
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar() or 0)
 
 
 def _split(token: str) -> tuple[str, str] | None:

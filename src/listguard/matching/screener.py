@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import heapq
 import os
+
+from rapidfuzz.distance import OSA
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Callable, Iterable, Sequence
@@ -32,7 +34,7 @@ from listguard.matching.features import (
 )
 from listguard.matching.query import Query
 from listguard.names import variants
-from listguard.names.phonetic import fold_key, loose_key
+from listguard.names.phonetic import fold_key, loose_key, skeleton
 from listguard.names.tokens import ANY, NAME, NameForm, analyse_name, split_alternatives, tag_for_schema
 from listguard.names.translit import ABJAD, LATIN
 
@@ -64,6 +66,24 @@ MIN_SCORE = 0.5
 WEAK_ALIAS_PENALTY = 0.1
 
 _MISSING = object()
+
+_ABJAD_SWAPS = (("th", ("s", "t")), ("dh", ("z", "d")), ("kh", ("h", "k")), ("gh", ("g", "r")), ("z", ("d", "th", "dh")),
+                ("q", ("k", "g")), ("j", ("g", "dj")), ("t", ("th",)), ("s", ("th",)), ("d", ("dh",)), ("h", ("",)))  # fmt: skip
+
+
+def abjad_variants(text: str) -> list[str]:
+    """Spellings of an abjad romanisation with one letter written another common way."""
+    out: list[str] = []
+    for a, subs in _ABJAD_SWAPS:
+        start = 0
+        while True:
+            i = text.find(a, start)
+            if i < 0:
+                break
+            for b in subs:
+                out.append(text[:i] + b + text[i + len(a) :])
+            start = i + 1
+    return out[:24]
 
 # similarity assumed for each kind of retrieval key (ranks candidates before scoring)
 _PROBES = (("t:", 1.0), ("k:", 0.95), ("l:", 0.85))
@@ -152,13 +172,19 @@ class Screener:
             probe(prefix + value, sim)
         loose = tok.loose
         if len(loose) >= 4:
-            probe("d:" + loose, 0.8)
-        if len(loose) >= 4:
+            probe("d:" + loose, 0.8)  # listed tokens one letter longer
+        if len(loose) >= 5:  # (shorter keys have too many neighbours to be worth it)
             for d in deletions(loose):
                 probe("l:" + d, 0.8)
                 probe("d:" + d, 0.8)
         if tok.script != LATIN and len(tok.skel) >= 2:
             probe("s:" + tok.skel, 0.8)
+        if tok.script == ABJAD:
+            # the letters Latin spellings write several ways (ظ z/dh/th, ق q/k/g, ج j/g...)
+            for variant in abjad_variants(tok.text):
+                sk = skeleton(variant)
+                if len(sk) >= 2:
+                    probe("s:" + sk, 0.75)
         if tok.script not in (LATIN, ABJAD) and len(tok.broad) >= 2:
             probe("b:" + tok.broad, 0.75)
         for form in token_forms(tok):
@@ -178,8 +204,16 @@ class Screener:
         postings = self.index.postings
         scored: list[tuple[float, int]] = []
         total = 0
-        for vid in vids:
-            sim = token_similarity(tok, vocab[vid])[0]
+        latin = tok.script == LATIN
+        loose = tok.loose
+        long_word = len(loose) >= 8
+        for vid, probe_sim in vids.items():
+            other = vocab[vid]
+            if latin and probe_sim <= 0.8 and other.script == LATIN:
+                # reached through a one-deletion key: a cheap check first (most are not close)
+                if OSA.distance(loose, other.loose, score_cutoff=2) > (2 if long_word else 1):
+                    continue
+            sim = token_similarity(tok, other)[0]
             if sim >= MIN_SIM:
                 scored.append((sim, vid))
                 total += len(postings[vid])

@@ -9,8 +9,9 @@ all measured on a generated million-record portfolio:
   "Mohammed" or "Wang" are in tens of thousands of names, and a hundred customers can share one
   name: a newly listed "SMITH, John" would find none or few of them. Here no token is skipped
   and there is no top-N: a name is a candidate when the entity's tokens *cover* enough of it
-  (both tokens of a two-token name, two of three, :data:`MIN_COVERAGE` of a longer one), which
-  is what a match needs anyway. Set intersections in C keep that cheap for common tokens.
+  (both tokens of a two-token name, two of three, :data:`MIN_COVERAGE` of a longer one, and two
+  tokens of the listed name), which is what a match needs anyway. Set intersections in C keep
+  that cheap for common tokens.
 * **Load time.** Each run loads the portfolio's index from disk. The screening index keeps full
   entities and analysed name objects (unpickling a million takes tens of seconds); this one is
   plain arrays and dicts of ints (a second or two), because it only has to *find* candidates:
@@ -28,33 +29,42 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
+
+from rapidfuzz.distance import Levenshtein
 
 from listguard.index import deletions, normalise_identifier, token_forms
 from listguard.names import variants
 from listguard.names.phonetic import fold_key, loose_key
-from listguard.names.tokens import NAME, NameForm, Token, analyse_name, split_alternatives, tag_for_schema
+from listguard.names.tokens import NAME, ORG_GENERIC, NameForm, Token, analyse_name, split_alternatives, tag_for_schema
 from listguard.names.translit import LATIN
 
 #: A name of four or more tokens is a candidate when the entity's tokens reach this share of
 #: them (names of one, two or three tokens need all, both, or two of them).
 MIN_COVERAGE = 0.6
 
-#: ... and the listed name must be reached by at least this share of its own tokens.
-QUERY_COVERAGE = 0.5
-
 #: A query token reaching at most this many names is "rare": a name it reaches is checked
 #: token by token even if no other query token's keys reached it (see ``search_forms``).
 RARE_REACH = 300
+
+#: Edit similarity (0..1) at which a token the keys did not reach still counts as matched.
+TYPO_SIMILARITY = 0.7
 
 # Similarities of the probes (as the screener ranks them).
 _EXACT, _ROMAN, _LOOSE, _EDIT, _VARIANT = 1.0, 0.95, 0.85, 0.8, 0.93
 
 
 #: Bump when the layout changes: cached segments of another format are rebuilt.
-FORMAT = 2
+FORMAT = 4
+
+
+def _content_count(toks: Sequence[Token]) -> int:
+    """Tokens that identify: generic company words ("company", "trading", "group"...) do not
+    count toward coverage, unless a name has nothing else (a customer who typed "Limied
+    Liability Company Russul" has written the name "Russul")."""
+    content = sum(1 for t in toks if t.text not in ORG_GENERIC)
+    return content or len(toks)
 
 
 @dataclass
@@ -76,6 +86,8 @@ class NameIndex:
     postings: list[array] = field(default_factory=list)
     #: vocabulary id -> the token (for the real token similarity)
     vocab: list[Token] = field(default_factory=list)
+    #: vocabulary id -> 1 if a generic company word ("company", "trading"...)
+    generic: bytearray = field(default_factory=bytearray)
     #: retrieval key -> vocabulary ids
     keys: dict[str, array] = field(default_factory=dict)
     #: romanisation key of two adjacent tokens joined -> (name id, vid a, vid b), flattened
@@ -127,15 +139,17 @@ class NameIndex:
                     if not plist or plist[-1] != nid:
                         plist.append(nid)
                     vids.append(vid)
-                idx.tok_counts.append(min(len(vids), 255))
+                content = _content_count(toks)
+                idx.tok_counts.append(min(content, 255))
                 idx.tok_vids.extend(vids)
                 idx.tok_offsets.append(len(idx.tok_vids))
-                if len(vids) == 1:
+                if content == 1:
                     idx.singles.add(nid)
                 for (a, va), (b, vb) in zip(zip(toks, vids), zip(toks[1:], vids[1:])):
                     joined.setdefault(fold_key(a.text + b.text), []).extend((nid, va, vb))
         idx.postings = [array("I", p) for p in postings]
         idx.vocab = toks_of_vid
+        idx.generic = bytearray(1 if t.text in ORG_GENERIC else 0 for t in toks_of_vid)
         idx.joined = {k: array("I", v) for k, v in joined.items()}
         idx.identifiers = {k: array("I", v) for k, v in idents.items()}
         keys: dict[str, list[int]] = {}
@@ -240,7 +254,8 @@ class NameIndex:
     def search_forms(self, forms: Sequence[NameForm], min_coverage: float = MIN_COVERAGE) -> set[int]:
         """Name ids that the query forms cover: every token of a one- or two-token name, two
         of a three-token name, ``min_coverage`` of a longer one; and at least
-        :data:`QUERY_COVERAGE` of the query's own tokens, each matched to a different token.
+        two of the query's own tokens (one of a one- or two-token name), each matched to a
+        different token.
 
         The counting is done in C (``Counter.update`` over posting arrays): in a large
         portfolio a common token ("John", "Mohammed") reaches tens of thousands of names, but
@@ -254,6 +269,10 @@ class NameIndex:
             toks = list({t.text: t for t in form.tokens if t.kind == NAME}.values())
             if not toks:
                 continue
+            # "East Asia Trading Import and Export Trade": the name is "East Asia"
+            content = [t for t in toks if t.text not in ORG_GENERIC]
+            if content:
+                toks = content
             probes = [self._probe(tok) for tok in toks]
             covers = [1] * len(toks)  # how many query tokens each probe stands for
             # Joined words. A query "Songhwa" may be a customer's "Song Hwa": let that query
@@ -282,19 +301,29 @@ class NameIndex:
                 for vid in probe:
                     names.update(postings[vid])
                 reach.append(names)
-            reached: Counter[int] = Counter()
-            for names in reach:
-                reached.update(names)
-            # Names reached by two query tokens are candidates. Names reached by one *rare*
-            # query token are too, and their other tokens are compared with the matcher's own
-            # similarity: a typo can put a token two keys away ("Subramaiam"), which the
-            # screener, finding the name by its rare token and then aligning, would still match.
-            candidates = [nid for nid, k in reached.items() if k >= 2 or nid in singles]
-            for names in reach:
-                if len(names) <= RARE_REACH:
-                    candidates.extend(nid for nid in names if reached[nid] == 1)
-            need_query = max(1, math.ceil(QUERY_COVERAGE * len(toks)))
-            for nid in set(candidates):
+            # Candidates: names reached by two different query tokens (pairwise set
+            # intersections, in C: a common token reaches thousands of names, two tokens
+            # together few), one-token names reached at all, and every name a *rare* query
+            # token reaches, whose other tokens are then compared by edit distance: a typo can
+            # put a token two keys away ("Subramaiam"), and the screener, finding the name by
+            # its rare token and then aligning, would still match it.
+            candidates: set[int] = set()
+            for i in range(len(reach)):
+                ra = reach[i]
+                if not ra:
+                    continue
+                if len(ra) <= RARE_REACH:
+                    candidates |= ra
+                elif singles:
+                    candidates |= ra & singles if len(ra) < len(singles) else singles & ra
+                for j in range(i + 1, len(reach)):
+                    rb = reach[j]
+                    candidates |= (ra & rb) if len(ra) <= len(rb) else (rb & ra)
+            # the listed name: one token of a one- or two-token name, two of a longer one (the
+            # screener matches "Maria Garcia" to "GARCIA LOPEZ, Maria Jose" about a third of
+            # the time, on rare enough tokens)
+            need_query = 1 if _content_count(toks) <= 2 else 2
+            for nid in candidates:
                 n = counts[nid]
                 need = n if n <= 2 else 2 if n == 3 else math.ceil(min_coverage * n)
                 used = self._assign(nid, toks, probes)
@@ -305,22 +334,27 @@ class NameIndex:
     def _assign(self, nid: int, toks: Sequence[Token], probes: Sequence[dict[int, float]]) -> set[int]:
         """Match the name's tokens to *different* query probes (two query tokens that both look
         like one customer token count once): first through the keys, then, for the tokens
-        left, through the matcher's token similarity."""
-        from listguard.matching.compare import MIN_SIM, token_similarity
-
+        left, by edit distance (a typo the keys missed). The edit-distance test is looser
+        than the matcher's own token similarity and runs in C: a candidate too many costs a
+        forward score, a candidate too few would be a missed alert."""
         used: set[int] = set()
         left: list[int] = []
-        for vid in self.tok_vids[self.tok_offsets[nid] : self.tok_offsets[nid + 1]]:
+        vids: Sequence[int] = self.tok_vids[self.tok_offsets[nid] : self.tok_offsets[nid + 1]]
+        generic = self.generic
+        if any(not generic[v] for v in vids):
+            vids = [v for v in vids if not generic[v]]  # its generic words do not count
+        for vid in vids:
             for qi, probe in enumerate(probes):
                 if qi not in used and vid in probe:
                     used.add(qi)
                     break
             else:
                 left.append(vid)
+        similarity = Levenshtein.normalized_similarity
         for vid in left:
-            cand = self.vocab[vid]
+            text = self.vocab[vid].text
             for qi, tok in enumerate(toks):  # real tokens only (not joined pairs)
-                if qi not in used and token_similarity(tok, cand)[0] >= MIN_SIM:
+                if qi not in used and similarity(tok.text, text) >= TYPO_SIMILARITY:
                     used.add(qi)
                     break
         return used

@@ -206,6 +206,55 @@ def is_legal_word(word: str) -> bool:
     return False
 
 
+_LEGAL_GENERIC = frozenset({"company", "companies", "co", "corporation", "corp", "incorporated", "inc", "limited", "ltd", "llc"})
+
+
+def _strip_legal_phrases(
+    items: list[tuple[tuple[str, ...], int, str]],
+) -> tuple[list[tuple[tuple[str, ...], int, str]], list[str]]:
+    """Remove legal-form phrases rigour's table did not catch (other transliterations, typos:
+    "Aktsionernoye Obshchestvo", "Societe a Responsabilite Limitee", "Joinnt Stock").
+
+    Only a run of two or more legal words (short connecting words allowed inside) that opens
+    or closes the name counts: a lone "Cooperative" in "Cooperative Development Bank" is a name.
+    """
+
+    def strict(it: tuple[tuple[str, ...], int, str]) -> bool:
+        return len(it[0]) == 1 and it[1] == LATIN and is_legal_word(it[0][0])
+
+    def legal(it: tuple[tuple[str, ...], int, str]) -> bool:
+        return strict(it) or len(it[0]) == 1 and it[0][0] in _LEGAL_GENERIC
+
+    def connector(it: tuple[tuple[str, ...], int, str]) -> bool:
+        return len(it[0]) == 1 and len(it[0][0]) <= 3
+
+    n = len(items)
+    drop = [False] * n
+    for start_at_begin in (True, False):
+        order = range(n) if start_at_begin else range(n - 1, -1, -1)
+        run: list[int] = []
+        count = 0
+        strict_count = 0
+        for i in order:
+            if legal(items[i]):
+                run.append(i)
+                count += 1
+                strict_count += strict(items[i])
+            elif connector(items[i]) and run:
+                run.append(i)
+            else:
+                break
+        while run and not legal(items[run[-1]]):
+            run.pop()
+        if count >= 2 and strict_count >= 1 and len(run) < n:
+            for i in run:
+                drop[i] = True
+    if not any(drop):
+        return items, []
+    removed = ["~" + items[i][0][0] for i in range(n) if drop[i]]
+    return [it for i, it in enumerate(items) if not drop[i]], removed
+
+
 _NUMBER_WORDS: dict[str, int] = {}
 
 
@@ -310,20 +359,35 @@ def make_token(text: str, kind: int, script: int, frag: bool, raw: str, tag: str
 
 # ----------------------------------------------------------------------------------- names
 class Join(NamedTuple):
-    """Adjacent tokens read as one word (``Song Hwa`` as ``songhwa``, ``Abd al`` as ``abdal``),
-    with the keys precomputed: the comparer tries them against single tokens of the other name."""
+    """Adjacent tokens read as one word (``Song Hwa`` as ``songhwa``, ``Abd al`` as ``abdal``).
+
+    Built for every name, used only where parts did not align one to one: the phonetic keys
+    are therefore computed on first use (they are cached per text).
+    """
 
     span: tuple[int, ...]
     text: str
-    key: str
-    loose: str
-    skel: str
     abjad: bool  # a part was romanised from an abjad (compare skeletons)
     latin: bool  # every part was written in an alphabet
     word: str  # "@<word>" when the span is exactly one written Hangul/Han/kana word
-    broad: str  # broad consonant classes of the joined text
     script: int  # script class of the first part
     parts: tuple[str, ...] = ()  # the texts joined
+
+    @property
+    def key(self) -> str:
+        return fold_key(self.text)
+
+    @property
+    def loose(self) -> str:
+        return loose_key(self.text)
+
+    @property
+    def skel(self) -> str:
+        return skeleton(self.text)
+
+    @property
+    def broad(self) -> str:
+        return broad_key(self.text, _ORIGIN.get(self.script, "other"))
 
 
 class NameForm(NamedTuple):
@@ -465,7 +529,10 @@ def _strip_titles(items: list[tuple[tuple[str, ...], int, str]], tag: str) -> li
         if len(item[0]) != 1:
             return ""
         # "Președintele": the romanisation says "preshedintele", the title list the plain fold
-        return item[0][0] if item[0][0] in TITLES else _fold_text(item[2])
+        piece = item[0][0]
+        if piece in TITLES or item[2].isascii():
+            return piece
+        return _fold_text(item[2])
 
     out = [it for it in items if word(it) not in TITLES or word(it) in _AMBIGUOUS_TITLES]
     # ambiguous titles only go when they open a name with at least two more words
@@ -516,12 +583,9 @@ def analyse_name(name: str, tag: str = ANY) -> NameForm:
             items.append((pieces, script, word))
     if tag in (PER, ANY):
         items = _strip_titles(items, tag)
-    if tag in (ORG, ANY) and len(items) > 1:
-        # legal-form words rigour's table did not catch (other transliterations, typos)
-        kept = [it for it in items if not (len(it[0]) == 1 and it[1] == LATIN and is_legal_word(it[0][0]))]
-        if kept and len(kept) < len(items):
-            legal = legal + ["~" + it[0][0] for it in items if it not in kept]
-            items = kept
+    if tag in (ORG, ANY) and len(items) > 2:
+        items, extra = _strip_legal_phrases(items)
+        legal = legal + extra
     tokens: list[Token] = []
     n = len(items)
     for i, (pieces, script, raw) in enumerate(items):
@@ -586,13 +650,9 @@ def _join(tokens: list[Token], span: tuple[int, ...]) -> Join:
     return Join(
         span=span,
         text=text,
-        key=fold_key(text),
-        loose=loose_key(text),
-        skel=skeleton(text),
         abjad=any(t.script == ABJAD for t in parts),
         latin=all(t.script == LATIN for t in parts),
         word=("@" + first.raw) if whole_word else "",
-        broad=broad_key(text, _ORIGIN.get(first.script, "other")),
         script=first.script,
         parts=tuple(t.text for t in parts),
     )

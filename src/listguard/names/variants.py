@@ -31,7 +31,7 @@ import json
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 VARIANTS_FILE = "name_variants.txt.gz"
 
@@ -39,7 +39,7 @@ VARIANTS_FILE = "name_variants.txt.gz"
 _GROUPS: dict[str, tuple[int, ...]] = {}
 _LOADED = False
 _EMPTY: tuple[int, ...] = ()
-_listeners: list = []  # callables run when the table changes (the comparer's caches)
+_listeners: list[Callable[[], None]] = []  # run when the table changes (the comparer's caches)
 
 
 def groups(form: str) -> tuple[int, ...]:
@@ -94,7 +94,7 @@ def _changed() -> None:
         fn()
 
 
-def on_change(fn) -> None:  # type: ignore[no-untyped-def]
+def on_change(fn: Callable[[], None]) -> None:
     _listeners.append(fn)
 
 
