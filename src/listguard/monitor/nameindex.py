@@ -32,6 +32,7 @@ from array import array
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from listguard.index import deletions, normalise_identifier, token_forms
@@ -56,14 +57,33 @@ _EXACT, _ROMAN, _LOOSE, _EDIT, _VARIANT = 1.0, 0.95, 0.85, 0.8, 0.93
 
 
 #: Bump when the layout changes: cached segments of another format are rebuilt.
-FORMAT = 4
+FORMAT = 5
+
+
+_GENERIC_WORDS = sorted(ORG_GENERIC)
+_GENERIC_CACHE: dict[str, bool] = {}
+
+
+def is_generic(text: str) -> bool:
+    """A generic company word ("company", "trading", "group"...), typos included: a customer
+    who typed "Hlding Finance" or "Industril Resources" wrote generic words too."""
+    hit = _GENERIC_CACHE.get(text)
+    if hit is None:
+        hit = text in ORG_GENERIC or (
+            len(text) >= 5
+            and process.extractOne(text, _GENERIC_WORDS, scorer=Levenshtein.normalized_similarity, score_cutoff=0.8) is not None
+        )
+        if len(_GENERIC_CACHE) > 500_000:
+            _GENERIC_CACHE.clear()
+        _GENERIC_CACHE[text] = hit
+    return hit
 
 
 def _content_count(toks: Sequence[Token]) -> int:
-    """Tokens that identify: generic company words ("company", "trading", "group"...) do not
-    count toward coverage, unless a name has nothing else (a customer who typed "Limied
-    Liability Company Russul" has written the name "Russul")."""
-    content = sum(1 for t in toks if t.text not in ORG_GENERIC)
+    """Tokens that identify: generic company words do not count toward coverage, unless a
+    name has nothing else (a customer who typed "Limied Liability Company Russul" has written
+    the name "Russul")."""
+    content = sum(1 for t in toks if not is_generic(t.text))
     return content or len(toks)
 
 
@@ -149,7 +169,7 @@ class NameIndex:
                     joined.setdefault(fold_key(a.text + b.text), []).extend((nid, va, vb))
         idx.postings = [array("I", p) for p in postings]
         idx.vocab = toks_of_vid
-        idx.generic = bytearray(1 if t.text in ORG_GENERIC else 0 for t in toks_of_vid)
+        idx.generic = bytearray(1 if is_generic(t.text) else 0 for t in toks_of_vid)
         idx.joined = {k: array("I", v) for k, v in joined.items()}
         idx.identifiers = {k: array("I", v) for k, v in idents.items()}
         keys: dict[str, list[int]] = {}
@@ -270,7 +290,7 @@ class NameIndex:
             if not toks:
                 continue
             # "East Asia Trading Import and Export Trade": the name is "East Asia"
-            content = [t for t in toks if t.text not in ORG_GENERIC]
+            content = [t for t in toks if not is_generic(t.text)]
             if content:
                 toks = content
             probes = [self._probe(tok) for tok in toks]
@@ -344,10 +364,16 @@ class NameIndex:
         if any(not generic[v] for v in vids):
             vids = [v for v in vids if not generic[v]]  # its generic words do not count
         for vid in vids:
+            # the unused probe that reaches this token most closely (a loose key may let
+            # "Aung" reach the customer's "Oo" too; "Oo" itself reaches it exactly)
+            best, best_sim = -1, 0.0
             for qi, probe in enumerate(probes):
-                if qi not in used and vid in probe:
-                    used.add(qi)
-                    break
+                if qi not in used:
+                    sim = probe.get(vid, 0.0)
+                    if sim > best_sim:
+                        best, best_sim = qi, sim
+            if best >= 0:
+                used.add(best)
             else:
                 left.append(vid)
         similarity = Levenshtein.normalized_similarity

@@ -599,6 +599,8 @@ def analyse_name(name: str, tag: str = ANY) -> NameForm:
             tokens.append(make_token("and", PARTICLE, LATIN, False, raw, tag))
             continue
         if piece.isdigit():
+            if tag == PER:
+                continue  # digits in a person's name are a record number or noise, not a name
             tokens.append(make_token(str(int(piece)), NUMBER, LATIN, False, raw, tag))
             continue
         if not piece.isalpha():
