@@ -190,3 +190,18 @@ def test_pages_render_under_200ms(client: TestClient, path: str) -> None:
         timings.append(time.perf_counter() - started)
         assert r.status_code == 200
     assert sorted(timings)[2] < 0.2, f"{path}: median {sorted(timings)[2] * 1000:.0f} ms"
+
+
+def test_screen_text_endpoint(client: TestClient) -> None:
+    text = (
+        "Treasury said the front companies were run for the DPRK by CEO Jong Song Hwa, "
+        "who met a Seoul supplier, Mr. Park, in Shenyang."
+    )
+    r = client.post("/screen-text", json={"text": text})
+    assert r.status_code == 200, r.text
+    mentions = r.json()["mentions"]
+    found = {h["entity_id"] for m in mentions for h in m["hits"] if h["match"]}
+    assert JONG in found
+    for m in mentions:
+        assert text[m["start"] : m["end"]] == m["text"]
+    assert client.post("/screen-text", json={"text": "x", "format": "pdf"}).status_code == 400

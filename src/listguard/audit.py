@@ -187,8 +187,12 @@ def ensure_schema(engine: Engine) -> None:
     """Create the audit tables and the append-only triggers (idempotent, cheap after once)."""
     if engine in _ready:
         return
-    metadata.create_all(engine)
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Several processes starting at once would race on the DDL ("tuple concurrently
+            # updated"): serialise schema creation on a transaction-scoped advisory lock.
+            conn.execute(text("SELECT pg_advisory_xact_lock(7246110)"))
+        metadata.create_all(conn)
         statements = _PG_TRIGGERS if conn.dialect.name == "postgresql" else _SQLITE_TRIGGERS
         if conn.dialect.name in ("postgresql", "sqlite"):
             for statement in statements:

@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 import orjson
+from pydantic import BaseModel
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from listguard import __version__
@@ -320,3 +321,33 @@ def force_update(request: Request, _principal: Principal = Depends(require("admi
     next background check). Returns the same report as GET."""
     ctx(request).service.check_now()
     return json_response(_updatez(request))
+
+
+class ScreenTextRequest(BaseModel):
+    """Free text to screen: a news article, a report, a chat, an invoice."""
+
+    text: str
+    format: str = "auto"
+    threshold: float | None = None
+
+
+@router.post("/screen-text", tags=["matching"], summary="Find listed parties named in free text")
+def screen_text_route(
+    request: Request,
+    body: ScreenTextRequest,
+    _principal: Principal = Depends(require("screener")),
+) -> Response:
+    """Every mention of a listed party in the text, with its character span and hits.
+
+    Same output as `listguard screen-text --json`: `{"mentions": [{"text", "start", "end",
+    "hits": [...]}]}`. `format` is `auto`, `text`, `html` or `markdown`.
+    """
+    from listguard.text.screen import screen_text_payload
+
+    _check_score("threshold", body.threshold)
+    if body.format not in ("auto", "text", "html", "markdown"):
+        raise ApiError(400, f"format must be auto, text, html or markdown, not {body.format!r}")
+    snap = snapshot(request)
+    if snap.screener is None:
+        raise ApiError(503, "no lists loaded yet: run `listguard load` first")
+    return json_response(screen_text_payload(body.text, snap.screener, body.threshold, body.format))

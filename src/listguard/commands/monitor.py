@@ -262,8 +262,10 @@ def register(app: typer.Typer) -> None:
         deliver: Annotated[bool, typer.Option("--deliver/--no-deliver", help="Deliver webhooks after the run.")] = True,
         json_out: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
     ) -> None:
-        """Re-screen portfolios against the current lists: only the list delta and the new or
-        changed records (a list load does this automatically).
+        """Re-screen portfolios: only what the list delta and the record changes touch.
+
+        A list load does this automatically; run it by hand after `monitor add --no-screen`,
+        after a failed automatic run, or from a scheduler.
 
         Example: listguard monitor run --portfolio retail
         """

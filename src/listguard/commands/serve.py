@@ -65,13 +65,15 @@ def serve(
     """
     import uvicorn
 
-    from listguard.api.keys import active_key_count
+    from listguard.api.keys import active_key_count, ensure_schema
     from listguard.api.security import is_loopback_host
 
     if workers < 1:
         err.print("[bold red]error:[/] --workers must be at least 1")
         raise typer.Exit(2)
-    if not is_loopback_host(host) and active_key_count(_engine()) == 0:
+    engine = _engine()
+    ensure_schema(engine)
+    if not is_loopback_host(host) and active_key_count(engine) == 0:
         err.print(
             f"[bold red]error:[/] refusing to listen on {host}: no API keys exist, so anyone who "
             "can reach this address could screen, read alerts and change decisions.\n"
