@@ -1,8 +1,9 @@
 """Batch input/output (listguard.batch): formats, --map, bad rows, resume, the HTML report.
 
 These tests are about the *plumbing* (reading, writing, checkpoints), so they screen with a
-tiny deterministic test double; screening quality is the matcher's tests' business, and the
-real matcher is exercised end to end in tests/test_monitor_e2e.py.
+tiny deterministic test double for the screener (queries are real ``Query`` objects);
+screening quality is the matcher's tests' business, and the real matcher is exercised end to
+end in tests/test_monitor_e2e.py.
 """
 
 from __future__ import annotations
@@ -56,22 +57,6 @@ class FakeScreener:
         if "listed" in name.lower():
             return [FakeHit(f"test_list:{len(name)}", 0.95), FakeHit("test_list:other", 0.5)][:limit]
         return []
-
-
-@pytest.fixture(autouse=True)
-def _query_without_matcher(monkeypatch: pytest.MonkeyPatch) -> None:
-    """make_query needs listguard.matching.Query; use a plain stand-in if it is not there yet."""
-    import listguard.batch as batch
-
-    @dataclass
-    class Q:
-        names: list[str]
-        schema: str | None = None
-        birth_dates: list[str] | None = None
-        countries: list[str] | None = None
-        identifiers: list[str] | None = None
-
-    monkeypatch.setattr(batch, "make_query", lambda data: Q([data["name"]], data.get("schema"), data.get("birth_dates"), data.get("countries"), data.get("identifiers")))
 
 
 def write(path: Path, text: str | bytes) -> Path:

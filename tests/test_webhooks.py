@@ -201,3 +201,34 @@ def test_cli_add_list_log(home: Path, receiver_factory: Any) -> None:
     # the secret never reaches the audit trail
     result = runner.invoke(app, ["audit", "--json"])
     assert SECRET not in result.stdout and "webhook.add" in result.stdout
+
+
+def test_a_monitoring_run_notifies_new_alerts_after_committing(
+    home: Path, tmp_path: Path, receiver_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run commits its alerts, then delivers them; a hanging receiver costs the bounded
+    budget, not the screening (the alerts are already there)."""
+    pytest.importorskip("listguard.index")
+    from listguard.batch import read_rows
+    from listguard.monitor import rescreen
+    from listguard.monitor.alerts import list_alerts
+    from listguard.monitor.portfolio import add_records
+    from listguard.sources.base import ParseResult
+    from tests.test_monitor_core import PORTFOLIO, V1
+
+    receiver = receiver_factory(["fail", "ok", "ok", "ok"])
+    store = open_store()
+    store.load(ParseResult(dataset="test_list", entities=V1), "v1")
+    webhooks.add_webhook(store.engine, receiver.url, SECRET, portfolio="default")
+    (tmp_path / "p.csv").write_text(PORTFOLIO)
+    add_records(store.engine, "default", read_rows(tmp_path / "p.csv"))
+    monkeypatch.setenv("LISTGUARD_WEBHOOK_BUDGET", "6")
+    report = rescreen.run(store, "default")
+    alerts = list_alerts(store.engine)
+    assert len(alerts) == 3 and report.deliveries is not None
+    log = webhooks.delivery_log(store.engine)
+    assert len(log) == 3 and {d["alert_id"] for d in log} == {a["id"] for a in alerts}
+    delivered = [r for r in receiver.requests if r["action"] == "ok"]
+    bodies = [orjson.loads(r["body"]) for r in delivered]
+    assert all(b["event"] == "alert.created" and b["alert"]["reason"] == "initial" for b in bodies)
+    assert all(webhooks.verify_signature(SECRET, r["body"], r["headers"]["X-Listguard-Signature"]) for r in delivered)

@@ -179,11 +179,11 @@ class Screener:
                 probe("d:" + d, 0.8)
         if tok.script != LATIN and len(tok.skel) >= 2:
             probe("s:" + tok.skel, 0.8)
-        if tok.script == ABJAD:
+        if tok.script == ABJAD and len(tok.skel) >= 3:
             # the letters Latin spellings write several ways (ظ z/dh/th, ق q/k/g, ج j/g...)
             for variant in abjad_variants(tok.text):
                 sk = skeleton(variant)
-                if len(sk) >= 2:
+                if len(sk) >= 3:
                     probe("s:" + sk, 0.75)
         if tok.script not in (LATIN, ABJAD) and len(tok.broad) >= 2:
             probe("b:" + tok.broad, 0.75)
@@ -207,12 +207,16 @@ class Screener:
         latin = tok.script == LATIN
         loose = tok.loose
         long_word = len(loose) >= 8
+        abjad = tok.script == ABJAD
+        skel = tok.skel
         for vid, probe_sim in vids.items():
             other = vocab[vid]
             if latin and probe_sim <= 0.8 and other.script == LATIN:
                 # reached through a one-deletion key: a cheap check first (most are not close)
                 if OSA.distance(loose, other.loose, score_cutoff=2) > (2 if long_word else 1):
                     continue
+            elif abjad and probe_sim <= 0.8 and len(other.text) > 2 * len(tok.text) + 3:
+                continue  # far longer than any spelling of these letters
             sim = token_similarity(tok, other)[0]
             if sim >= MIN_SIM:
                 scored.append((sim, vid))

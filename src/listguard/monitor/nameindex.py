@@ -37,7 +37,7 @@ from rapidfuzz.distance import Levenshtein
 
 from listguard.index import deletions, normalise_identifier, token_forms
 from listguard.names import variants
-from listguard.names.phonetic import fold_key, loose_key
+from listguard.names.phonetic import fold_key
 from listguard.names.tokens import NAME, ORG_GENERIC, NameForm, Token, analyse_name, split_alternatives, tag_for_schema
 from listguard.names.translit import LATIN
 

@@ -194,6 +194,58 @@ def compute_deltas(store: Store, watermark: dict[str, int], snapshot: dict[str, 
     return deltas
 
 
+_SEARCH: tuple[list[Any], list[Any]] | None = None
+
+
+def _search_chunk(bounds: tuple[int, int]) -> list[tuple[str, list[int]]]:
+    assert _SEARCH is not None
+    segments, terms = _SEARCH
+    out: list[tuple[str, list[int]]] = []
+    for eid, names, schema, identifiers, forms in terms[bounds[0] : bounds[1]]:
+        pks: set[int] = set()
+        for segment in segments:
+            pks |= segment.search(names, schema, identifiers, forms=forms)
+        if pks:
+            out.append((eid, sorted(pks)))
+    return out
+
+
+def search_segments(segments: list[Any], terms: list[Any], progress: Progress | None = None) -> list[tuple[str, list[int]]]:
+    """Search the portfolio's index segments with every delta entity: (entity id, record pks).
+
+    Large deltas are split across forked workers (the segments are inherited, not copied):
+    searching thousands of entities is the biggest part of a run after a large list update.
+    """
+    global _SEARCH
+    from listguard.monitor.engine import workers
+
+    _SEARCH = (segments, terms)
+    try:
+        n = workers()
+        size = max(100, len(terms) // (n * 8) + 1)
+        chunks = [(i, min(i + size, len(terms))) for i in range(0, len(terms), size)]
+        out: list[tuple[str, list[int]]] = []
+        done = 0
+        if n > 1 and len(terms) >= 1000:
+            import multiprocessing as mp
+
+            with mp.get_context("fork").Pool(n) as pool:
+                for (lo, hi), part in zip(chunks, pool.imap(_search_chunk, chunks)):
+                    out.extend(part)
+                    done += hi - lo
+                    if progress:
+                        progress("searching the portfolio", done, len(terms))
+        else:
+            for lo, hi in chunks:
+                out.extend(_search_chunk((lo, hi)))
+                done += hi - lo
+                if progress:
+                    progress("searching the portfolio", done, len(terms))
+        return out
+    finally:
+        _SEARCH = None
+
+
 def _entity_changes_dicts(old: Entity, new: Entity) -> list[dict[str, Any]]:
     from listguard.store.diff import entity_changes
 
@@ -484,15 +536,13 @@ def _lists_side(
             terms = [(e.id, *entity_terms(e), forward.forms_of(e.id)) for e in delta_entities]
             pindex = PortfolioIndex(engine, portfolio)
             note = (lambda msg: progress(msg, 0, None)) if progress else None
-            for segment in pindex.segments(note):
-                if progress:
-                    progress("searching the portfolio", 0, len(terms))
-                for i, (eid, names, schema, identifiers, forms) in enumerate(terms):
-                    for pk in segment.search(names, schema, identifiers, forms=forms):
-                        found_by.setdefault(pk, set()).add(eid)
-                    if progress and i % 500 == 499:
-                        progress("searching the portfolio", i + 1, len(terms))
-                del segment
+            segments = list(pindex.segments(note))
+            if progress:
+                progress("searching the portfolio", 0, len(terms))
+            for eid, pks in search_segments(segments, terms, progress):
+                for pk in pks:
+                    found_by.setdefault(pk, set()).add(eid)
+            del segments
         candidate_pks = set(found_by)
         report.timings["retrieve"] = time.perf_counter() - t1
         report.candidates_retrieved = len(candidate_pks)
@@ -531,7 +581,10 @@ def _lists_side(
             wanted = wanted_by_pk.setdefault(record.pk, set())
             wanted.update(stale_checks.get(record.record_id, ()))
             wanted.update(expiring.get(record.record_id, ()))
+        report.timings["fetch"] = time.perf_counter() - t2
+        t_score = time.perf_counter()
         results = matcher.screen_against([(r.query(), wanted_by_pk[r.pk]) for r in todo]) if todo else []
+        report.timings["score"] = time.perf_counter() - t_score
         hit_ids = {h.entity_id for hits in results for h in hits}
         refs = entity_refs(store, snapshot, hit_ids)
         matched_pairs: set[tuple[str, str]] = set()

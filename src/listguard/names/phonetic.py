@@ -348,29 +348,29 @@ _EQUIV: dict[str, frozenset[str]] = {
 }  # fmt: skip
 
 
-def _symbols(text: str, latin: bool = False) -> list[str]:
+_SYM_RE = re.compile("|".join(re.escape(a) for a, _ in _SYMBOLS) + "|.")
+_SYM_RE_LATIN = re.compile("|".join(re.escape(a) for a, _ in _SYMBOLS + _LONG) + "|.")
+_SYM_MAP = dict(_SYMBOLS + _LONG)
+
+
+@lru_cache(maxsize=100_000)
+def _symbols(text: str, latin: bool = False) -> tuple[str, ...]:
     out: list[str] = []
-    i = 0
     n = len(text)
-    pairs = _SYMBOLS + _LONG if latin else _SYMBOLS
-    while i < n:
-        for a, b in pairs:
-            if text.startswith(a, i):
-                out.append(b)
-                i += len(a)
-                break
-        else:
-            ch = text[i]
-            if ch == "c" and i + 1 < n and text[i + 1] in "eiy":
-                ch = "s"
-            elif ch == "c":
-                ch = "k"
-            elif ch == "x":
+    for m in (_SYM_RE_LATIN if latin else _SYM_RE).finditer(text):
+        tok = m.group(0)
+        ch = _SYM_MAP.get(tok)
+        if ch is None:
+            if tok == "c":
+                ch = "s" if m.end() < n and text[m.end()] in "eiy" else "k"
+            elif tok == "x":
                 ch = "X"
-            if not (out and out[-1] == ch and ch not in _L_VOWELS):
-                out.append(ch)
-            i += 1
-    return out
+            else:
+                ch = tok
+        if out and out[-1] == ch and ch not in _L_VOWELS:
+            continue
+        out.append(ch)
+    return tuple(out)
 
 
 def _skip_latin(sym: str, last: bool) -> float:

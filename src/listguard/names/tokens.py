@@ -128,6 +128,13 @@ def _fold_text(text: str) -> str:
 
 TITLES: frozenset[str] = frozenset()
 
+#: Titles written in Arabic or Persian script, matched on the written word (their
+#: romanisations, like "syd", are also names: Saeed).
+_ABJAD_TITLES = frozenset(
+    """السيد السيدة الآنسة الانسة السادة المهندس المهندسة الدكتور الدكتورة الأستاذ الأستاذة الاستاذ
+    الاستاذة الشيخة الحاجة الرئيس آقای آقا خانم دکتر مهندس جناب سرکار""".split()
+)
+
 #: Vessel/aircraft prefixes (removed at the start of object names).
 OBJ_PREFIXES = frozenset({"mv", "mt", "ss", "m", "t", "v", "fv", "rv", "my", "sy", "ms", "hms", "tb", "lpg", "lng"})
 
@@ -574,6 +581,8 @@ def analyse_name(name: str, tag: str = ANY) -> NameForm:
                 # codes like "A320", "SU-35": one name token
                 items.append(((word,), LATIN, word))
                 continue
+        if word in _ABJAD_TITLES and tag in (PER, ANY):
+            continue  # السيد (Mr), المهندسة (Eng.), آقای, خانم...
         if len(word) >= 4 and word.startswith("ال") and word != "الله":
             # the Arabic article is written joined to the word: التكريتي is al-Tikriti
             items.append((("al",), ABJAD, "ال"))
