@@ -111,13 +111,14 @@ def _fold(word: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c))
 
 
-_NAME_INDEXES: dict[int, dict[str, str]] = {}
+_NAME_INDEXES: dict[tuple[object, ...], dict[str, str]] = {}
 
 
 def _name_index(j: Jurisdictions) -> dict[str, str]:
     """Folded names -> sanctioned code: rigour's names of the sanctioned territories (and of
     their sub-territories), and the configured places."""
-    key = id(j)
+    # Keyed by content, not id(): a freed Jurisdictions' id can be reused by another one.
+    key = (j.codes, tuple(sorted(j.places.items())))
     if key in _NAME_INDEXES:
         return _NAME_INDEXES[key]
     out: dict[str, str] = {}
