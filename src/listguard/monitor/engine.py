@@ -10,6 +10,7 @@ rebuilding.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
@@ -241,16 +242,55 @@ class PairScorer:
         forms = r._query_forms(query)
         if not forms and not query.identifiers:
             return []
-        scored = [x for x in r._score(query, forms) if x.pos in r._targets]
-        return [r._hit(query, x, threshold) for x in scored if x.score >= MIN_SCORE]
+        # only matches are turned into explained hits (explaining is a good part of a score's
+        # cost, and the caller keeps matches only)
+        return [
+            r._hit(query, x, threshold)
+            for x in r._score(query, forms)
+            if x.pos in r._targets and x.score >= max(MIN_SCORE, threshold - 0.0005)
+        ]
 
 
-def _target_candidates(self: Any, *args: Any, **kwargs: Any) -> list[tuple[int, float]]:
-    """Every name of the target entities (in place of the screener's retrieval)."""
+def _target_candidates(self: Any, forms: Any, *args: Any, **kwargs: Any) -> list[tuple[int, float]]:
+    """The names of the target entities that share a token key with the query (in place of
+    the screener's retrieval). A listed entity has up to dozens of names (aliases, original
+    scripts); aligning one that shares no token, romanisation, loose or variant key with the
+    query cannot produce a match, and aligning is what a score costs."""
+    from listguard.names.phonetic import fold_key
+
+    keys: set[Any] = set()
+    for form in forms:
+        toks = form.tokens
+        for tok in toks:
+            keys.update(_token_keys(tok))
+        for a, b in zip(toks, toks[1:]):  # "Song Hwa" written "Songhwa" on the list
+            keys.add(fold_key(a.text + b.text))
+    names = self.index.names
     out: list[tuple[int, float]] = []
     for pos in self._targets:
-        out.extend((nid, 1.0) for nid in self._entity_names(pos))
+        for nid in self._entity_names(pos):
+            toks = names[nid].form.tokens
+            if any(not keys.isdisjoint(_token_keys(t)) for t in toks) or any(
+                fold_key(a.text + b.text) in keys for a, b in zip(toks, toks[1:])
+            ):
+                out.append((nid, 1.0))
     return out
+
+
+@functools.lru_cache(maxsize=300_000)
+def _token_keys(tok: Any) -> frozenset[Any]:
+    """Every key two tokens that could align share at least one of: the text, romanisation,
+    loose, consonant-class keys, and the known-variant groups ("Jun Chen" / "YUN, Cheng")."""
+    from listguard.names import variants
+
+    keys: set[Any] = {tok.text, tok.key, tok.loose, tok.vform}
+    broad = getattr(tok, "broad", "")
+    if len(broad) >= 2:
+        keys.add("b:" + broad)
+    expanded = getattr(variants, "expanded", None)
+    groups = expanded(tok.vform) if expanded is not None else variants.groups(tok.vform)
+    keys.update(groups)
+    return frozenset(keys)
 
 
 _FORK_SCORER: PairScorer | None = None
