@@ -182,7 +182,11 @@ def load(
                 table.add_row(r.dataset, str(r.previous.seq), f"{r.previous.entity_count:,}", r.previous.published_at or "", f"{o.seconds:.2f}", f"unchanged: {r.reason}")
                 continue
             assert r.version is not None
-            notes = ", ".join(f"{k}={v:,}" for k, v in sorted(r.stats.items()))
+            # The parser's anomaly counts: the largest few here, all of them in --json.
+            top = sorted(r.stats.items(), key=lambda kv: -kv[1])[:3]
+            notes = ", ".join(f"{k}={v:,}" for k, v in top)
+            if len(r.stats) > 3:
+                notes += f" (+{len(r.stats) - 3} more counts in --json)"
             table.add_row(r.dataset, str(r.version.seq), f"{r.version.entity_count:,}", r.version.published_at or "", f"{o.seconds:.2f}", notes)
         console.print(table)
         for path in unknown:
