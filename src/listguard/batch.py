@@ -790,7 +790,8 @@ class BatchSummary:
             if programs is not None:
                 for program in programs(str(hit.get("entity_id"))):
                     self.by_program[program] += 1
-            entry = (float(hit.get("score") or 0.0), self.rows, {"id": result.get("id"), "line": result.get("line"), **hit})
+            # (score, a unique sequence number, hit): ties on score never compare the dicts
+            entry = (float(hit.get("score") or 0.0), self.matches, {"id": result.get("id"), "line": result.get("line"), **hit})
             if len(self.top) < self.TOP_N:
                 heapq.heappush(self.top, entry)
             elif entry[0] > self.top[0][0]:

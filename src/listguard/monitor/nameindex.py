@@ -57,7 +57,7 @@ _EXACT, _ROMAN, _LOOSE, _EDIT, _VARIANT = 1.0, 0.95, 0.85, 0.8, 0.93
 
 
 #: Bump when the layout changes: cached segments of another format are rebuilt.
-FORMAT = 5
+FORMAT = 6
 
 
 _GENERIC_WORDS = sorted(ORG_GENERIC)
@@ -97,7 +97,8 @@ class NameIndex:
     pks: array = field(default_factory=lambda: array("I"))
     #: name id -> number of name tokens (capped at 255)
     tok_counts: array = field(default_factory=lambda: array("B"))
-    #: name id -> its tokens' vocabulary ids (flattened: offsets into ``tok_vids``)
+    #: name id -> its identifying tokens' vocabulary ids (generic company words left out),
+    #: flattened: offsets into ``tok_vids``
     tok_offsets: array = field(default_factory=lambda: array("I", [0]))
     tok_vids: array = field(default_factory=lambda: array("I"))
     #: names of a single token (one query token is enough to reach them)
@@ -106,8 +107,6 @@ class NameIndex:
     postings: list[array] = field(default_factory=list)
     #: vocabulary id -> the token (for the real token similarity)
     vocab: list[Token] = field(default_factory=list)
-    #: vocabulary id -> 1 if a generic company word ("company", "trading"...)
-    generic: bytearray = field(default_factory=bytearray)
     #: retrieval key -> vocabulary ids
     keys: dict[str, array] = field(default_factory=dict)
     #: romanisation key of two adjacent tokens joined -> (name id, vid a, vid b), flattened
@@ -161,7 +160,8 @@ class NameIndex:
                     vids.append(vid)
                 content = _content_count(toks)
                 idx.tok_counts.append(min(content, 255))
-                idx.tok_vids.extend(vids)
+                # the tokens coverage is counted on: generic company words only if nothing else
+                idx.tok_vids.extend([v for t, v in zip(toks, vids) if not is_generic(t.text)] or vids)
                 idx.tok_offsets.append(len(idx.tok_vids))
                 if content == 1:
                     idx.singles.add(nid)
@@ -169,7 +169,6 @@ class NameIndex:
                     joined.setdefault(fold_key(a.text + b.text), []).extend((nid, va, vb))
         idx.postings = [array("I", p) for p in postings]
         idx.vocab = toks_of_vid
-        idx.generic = bytearray(1 if is_generic(t.text) else 0 for t in toks_of_vid)
         idx.joined = {k: array("I", v) for k, v in joined.items()}
         idx.identifiers = {k: array("I", v) for k, v in idents.items()}
         keys: dict[str, list[int]] = {}
@@ -359,11 +358,7 @@ class NameIndex:
         forward score, a candidate too few would be a missed alert."""
         used: set[int] = set()
         left: list[int] = []
-        vids: Sequence[int] = self.tok_vids[self.tok_offsets[nid] : self.tok_offsets[nid + 1]]
-        generic = self.generic
-        if any(not generic[v] for v in vids):
-            vids = [v for v in vids if not generic[v]]  # its generic words do not count
-        for vid in vids:
+        for vid in self.tok_vids[self.tok_offsets[nid] : self.tok_offsets[nid + 1]]:
             # the unused probe that reaches this token most closely (a loose key may let
             # "Aung" reach the customer's "Oo" too; "Oo" itself reaches it exactly)
             best, best_sim = -1, 0.0
