@@ -115,10 +115,28 @@ def edit_similarity(distance: int, length: int) -> float:
 #: Latin spellings equal only once voicing is folded (Kim/Gim, but also Marquez/Marcos).
 LOOSE_LATIN = 0.85
 
-_SIM_CACHE: dict[tuple[str, str], tuple[float, str]] = {}
+#: Name-token similarities, one row per first token's ``sid`` (a two-level table: the aligner
+#: looks a row up once per query part, then each listed part in it without building a key).
+_SIM_CACHE: dict[str, dict[str, tuple[float, str]]] = {}
+_SIM_SIZE = [0]
+_SIM_LIMIT = 1_000_000
 
 
-on_change(_SIM_CACHE.clear)
+def _clear_sim_cache() -> None:
+    _SIM_CACHE.clear()
+    _SIM_SIZE[0] = 0
+
+
+on_change(_clear_sim_cache)
+
+
+def _sim_row(sid: str) -> dict[str, tuple[float, str]]:
+    row = _SIM_CACHE.get(sid)
+    if row is None:
+        if _SIM_SIZE[0] > _SIM_LIMIT:
+            _clear_sim_cache()
+        row = _SIM_CACHE[sid] = {}
+    return row
 
 
 _SYLLABARIES = frozenset({"Ethiopic", "Yi", "Cherokee", "Canadian_Aboriginal", "Vai"})
@@ -333,13 +351,11 @@ def token_similarity(a: Token, b: Token) -> tuple[float, str]:
     """Similarity of two tokens in ``[0, 1]`` and how they correspond."""
     ka, kb = a.kind, b.kind
     if ka == NAME and kb == NAME:
-        key = (a.sid, b.sid)
-        hit = _SIM_CACHE.get(key)
+        row = _sim_row(a.sid)
+        hit = row.get(b.sid)
         if hit is None:
-            hit = _name_similarity(a, b)
-            if len(_SIM_CACHE) > 1_000_000:
-                _SIM_CACHE.clear()
-            _SIM_CACHE[key] = hit
+            hit = row[b.sid] = _name_similarity(a, b)
+            _SIM_SIZE[0] += 1
         return hit
     if ka == PARTICLE or kb == PARTICLE:
         if ka == kb and a.canon == b.canon:
@@ -535,15 +551,13 @@ def align(
     cands: list[tuple[float, int, tuple[int, ...], tuple[int, ...], str]] = []
     best_q = [0.0] * nq
     best_c = [0.0] * nc
-    cache = _SIM_CACHE
     for i in range(nq):
         a = qt[i]
-        a_name = a.kind == NAME
-        a_sid = a.sid
+        row = _sim_row(a.sid) if a.kind == NAME else None
         for j in range(nc):
             b = ct[j]
-            if a_name and b.kind == NAME:
-                hit = cache.get((a_sid, b.sid))
+            if row is not None and b.kind == NAME:
+                hit = row.get(b.sid)
                 s, how = hit if hit is not None else token_similarity(a, b)
             else:
                 s, how = token_similarity(a, b)
@@ -557,18 +571,30 @@ def align(
     weak_q = [i for i in range(nq) if best_q[i] < 0.9 and qt[i].kind == NAME]
     weak_c = [j for j in range(nc) if best_c[j] < 0.9 and ct[j].kind == NAME]
     if (weak_q or weak_c) and (nq + nc <= 16 or qt[0].frag or ct[0].frag):
+        # (Latin words joined against a Latin word more than three letters longer or shorter
+        # never reach 0.75: skipped here, before the call and its cache key)
         if weak_c:
             for jn in q.joins:
                 if any(best_q[i] < 0.9 for i in jn.span):
+                    plain = jn.latin and not jn.abjad and not jn.word
+                    jl = len(jn.text)
                     for j in weak_c:
-                        s, how = _joined_similarity(jn, ct[j])
+                        b = ct[j]
+                        if plain and b.script != ABJAD and abs(jl - len(b.text)) > 3:
+                            continue
+                        s, how = _joined_similarity(jn, b)
                         if s >= 0.75:
                             cands.append((s, len(jn.span), jn.span, (j,), how))
         if weak_q:
             for jn in c.joins:
                 if any(best_c[j] < 0.9 for j in jn.span):
+                    plain = jn.latin and not jn.abjad and not jn.word
+                    jl = len(jn.text)
                     for i in weak_q:
-                        s, how = _joined_similarity(jn, qt[i])
+                        a = qt[i]
+                        if plain and a.script != ABJAD and abs(jl - len(a.text)) > 3:
+                            continue
+                        s, how = _joined_similarity(jn, a)
                         if s >= 0.75:
                             cands.append((s, len(jn.span), (i,), jn.span, how))
     if tag != PER:

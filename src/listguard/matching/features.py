@@ -33,6 +33,8 @@ DOB_MISMATCH = -0.15
 #: Country effects.
 COUNTRY_MATCH = 0.03
 COUNTRY_MISMATCH = -0.05
+#: The most birth date and country together can add to a name score.
+MAX_FEATURE_BOOST = max(DOB_EXACT, DOB_MONTH, DOB_YEAR) + COUNTRY_MATCH
 #: Identifier effects.
 STRONG_ID_SCORE = 0.97
 WEAK_ID_BOOST = 0.15

@@ -21,12 +21,13 @@ import os
 from rapidfuzz.distance import OSA
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 from listguard.index import KINDS, IdentifierRef, Index, deletions, normalise_identifier, token_forms
 from listguard.matching.compare import MIN_SIM, _foreign_word, _joined_similarity, align, explain_alignment, token_similarity
 from listguard.matching.explain import Explanation, FeatureEffect, name_phrase
 from listguard.matching.features import (
+    MAX_FEATURE_BOOST,
     STRONG_ID_SCORE,
     birth_date_effect,
     country_effect,
@@ -64,6 +65,12 @@ COMMON_POSTINGS = 300
 MIN_SCORE = 0.5
 #: A weak alias (OFAC/UN "low quality" a.k.a.) is a weaker identification than a name.
 WEAK_ALIAS_PENALTY = 0.1
+_WEAK = KINDS.index("weakAlias")
+#: The least name score that birth date and country can still lift to :data:`MIN_SCORE`
+#: (identifier hits are scored whatever their name score).
+NAME_FLOOR = MIN_SCORE - MAX_FEATURE_BOOST - 1e-9
+#: Queries whose name-stage results a screener keeps (per process).
+NAME_CACHE_SIZE = 50_000
 
 _MISSING = object()
 
@@ -115,6 +122,18 @@ class Hit:
         }
 
 
+class _Named(NamedTuple):
+    """An entity's best-aligned name for a query (before birth date, country, identifiers)."""
+
+    pos: int
+    score: float  # name score, weak-alias penalty included
+    name_score: float
+    qform: NameForm | None
+    cform: NameForm | None
+    kind: int
+    alignment: Any
+
+
 @dataclass
 class _Scored:
     pos: int
@@ -145,6 +164,8 @@ class Screener:
         self._postsets: dict[int, frozenset[int]] = {}
         self._names_by_entity: dict[int, list[int]] | None = None
         self._plans: dict[tuple[str, int], Any] = {}
+        #: name-stage results by (names, schema, datasets); ``None`` disables the cache
+        self._name_cache: dict[tuple[Any, ...], tuple[_Named, ...]] | None = {}
 
     def _postset(self, vid: int) -> frozenset[int]:
         pset = self._postsets.get(vid)
@@ -396,7 +417,17 @@ class Screener:
             return True
         return entity.schema in SCHEMA_COMPAT.get(query.schema, frozenset({query.schema}))
 
-    def _score(self, query: Query, forms: list[NameForm]) -> list[_Scored]:
+    def _name_stage(self, query: Query, forms: list[NameForm]) -> tuple[_Named, ...]:
+        """Every compatible listed entity whose best name could still make a hit once birth
+        date and country are counted (name score >= :data:`NAME_FLOOR`), with that name's
+        alignment. Depends only on the query's names, schema and datasets, so it is cached:
+        a customer file or an API client repeats names a lot (the facts are scored per query)."""
+        cache = self._name_cache
+        key = (tuple(query.names), query.schema, None if query.datasets is None else tuple(query.datasets))
+        if cache is not None:
+            found = cache.get(key)
+            if found is not None:
+                return found
         index = self.index
         weights = self._weights
         qtag = tag_for_schema(query.schema)
@@ -411,35 +442,59 @@ class Screener:
                 continue
             seen_forms.add(sig)
             by_entity.setdefault(iname.entity, []).append(nid)
-        id_refs = self._identifier_refs(query) if query.identifiers else {}
-        for pos in id_refs:
-            if pos not in by_entity:
-                by_entity[pos] = self._entity_names(pos)
-        results: list[_Scored] = []
-        weak = KINDS.index("weakAlias")
+        out: list[_Named] = []
         for pos, nids in by_entity.items():
             if not self._compatible(query, pos):
                 continue
-            best: _Scored | None = None
-            for nid in nids:
-                iname = index.names[nid]
-                cform = iname.form
-                tag = qtag if qtag != ANY else cform.tag
-                for qform, qw in zip(forms, qweights):
-                    al = align(qform, cform, weights, tag, qw, iname.weights or None)
-                    score = al.score
-                    if iname.kind == weak:
-                        score -= WEAK_ALIAS_PENALTY
-                    if best is None or score > best.score:
-                        best = _Scored(pos, score, al.score, qform, cform, iname.kind, al, [])
-            if best is None:
-                entity = index.entities[pos]
-                best = _Scored(pos, 0.0, 0.0, None, None, 0, None, [])
+            best = self._best_name(pos, nids, forms, qweights, qtag)
+            if best is not None and best.score >= NAME_FLOOR:
+                out.append(best)
+        result = tuple(out)
+        if cache is not None:
+            if len(cache) >= NAME_CACHE_SIZE:
+                cache.clear()
+            cache[key] = result
+        return result
+
+    def _best_name(
+        self, pos: int, nids: Sequence[int], forms: list[NameForm], qweights: list[list[float]], qtag: str
+    ) -> _Named | None:
+        """The entity's name (of ``nids``) that aligns best with any query form."""
+        index = self.index
+        weights = self._weights
+        weak = _WEAK
+        best: _Named | None = None
+        for nid in nids:
+            iname = index.names[nid]
+            cform = iname.form
+            tag = qtag if qtag != ANY else cform.tag
+            for qform, qw in zip(forms, qweights):
+                al = align(qform, cform, weights, tag, qw, iname.weights or None)
+                score = al.score
+                if iname.kind == weak:
+                    score -= WEAK_ALIAS_PENALTY
+                if best is None or score > best.score:
+                    best = _Named(pos, score, al.score, qform, cform, iname.kind, al)
+        return best
+
+    def _score(self, query: Query, forms: list[NameForm]) -> list[_Scored]:
+        index = self.index
+        named = {n.pos: n for n in self._name_stage(query, forms)} if forms else {}
+        id_refs = self._identifier_refs(query) if query.identifiers else {}
+        if id_refs:
+            qweights = [[self._weights.weight(t) for t in f.tokens] for f in forms]
+            qtag = tag_for_schema(query.schema)
+            for pos in id_refs:
+                if pos not in named and self._compatible(query, pos):
+                    best = self._best_name(pos, self._entity_names(pos), forms, qweights, qtag)
+                    named[pos] = best if best is not None else _Named(pos, 0.0, 0.0, None, None, 0, None)
+        results: list[_Scored] = []
+        for pos, n in named.items():
             entity = index.entities[pos]
             features: list[FeatureEffect] = []
-            if best.kind == KINDS.index("weakAlias") and best.cform is not None:
+            if n.kind == _WEAK and n.cform is not None:
                 features.append(FeatureEffect("weak_alias", -WEAK_ALIAS_PENALTY, "matched a weak (low-quality) alias"))
-            score = best.score
+            score = n.score
             if score >= 0.3 or pos in id_refs:
                 if entity.schema in ("Person", "LegalEntity"):
                     eff = birth_date_effect(query.birth_dates, entity)
@@ -463,9 +518,9 @@ class Screener:
                     features.append(eff)
             if query.schema:
                 features.append(FeatureEffect("schema", 0.0, f"query {query.schema}, listed {entity.schema}"))
-            best.score = min(1.0, max(0.0, score))
-            best.features = features
-            results.append(best)
+            results.append(
+                _Scored(pos, min(1.0, max(0.0, score)), n.name_score, n.qform, n.cform, n.kind, n.alignment, features)
+            )
         results.sort(key=lambda r: r.score, reverse=True)
         return results
 

@@ -224,6 +224,8 @@ class PairScorer:
                 restricted: Any = object.__new__(cls)
                 restricted.__dict__.update(screener.__dict__)
                 restricted._targets = frozenset()
+                # its candidates depend on the targets: the name-stage cache would be wrong
+                restricted._name_cache = None
                 self.restricted = restricted
         except Exception:  # pragma: no cover - defensive: any surprise means the slow path
             self.restricted = None
