@@ -531,6 +531,71 @@ def _acronym(tokens: tuple[Token, ...], other: Token) -> bool:
     return len(letters) >= 2 and letters == other.text
 
 
+def _score_bound(
+    cands: list[tuple[float, int, tuple[int, ...], tuple[int, ...], str]],
+    qt: tuple[Token, ...],
+    ct: tuple[Token, ...],
+    wq: Sequence[float],
+    wc: Sequence[float],
+    tag: str,
+) -> float:
+    """An upper bound of the score :func:`align` gives, from the candidate pairings alone.
+
+    Why it holds. Let ``u`` be each part's best similarity over ``cands`` (0: it has no
+    candidate partner, so it ends unmatched whatever the greedy pass does; call those sets
+    ``A`` and ``B``). A pair ``p`` adds ``s*(wq+wc)/2`` to the numerator, and ``s`` is at most
+    the ``u`` of each of its parts, so ``num <= N = (sum u*wq + sum u*wc) / 2``. Every ``s <= 1``,
+    so the denominator is at least ``num + P`` (``P``: conflict and missing costs), hence
+    ``score <= num / (num + P) <= N / (N + P_lb)`` for any ``P_lb <= P``; the number and legal
+    form factors only lower it. ``P_lb``: an unmatched part costs either its missing cost
+    (``cost * missing factor * w``) or, in a conflict, ``1.5 * max(mean weight, floor) >=
+    0.75 * w`` for each of the two parts; so every part of ``A``/``B`` costs at least
+    ``min(0.75, cost * factor) * w``. Conflicts pair the heaviest ``k`` leftovers of each side
+    with ``k >= k' = min(|A conflicting|, |B conflicting|)``, and each part in a conflict costs
+    ``0.75 * w``, at least ``(0.75 - cost) * w`` more than counted; the ``k`` heaviest leftovers
+    weigh at least the ``k'`` heaviest of ``A`` (resp. ``B``), so that much more is added.
+    """
+    nq, nc = len(qt), len(ct)
+    uq = [0.0] * nq
+    uc = [0.0] * nc
+    for s, _size, qi, cj, _how in cands:
+        for i in qi:
+            if s > uq[i]:
+                uq[i] = s
+        for j in cj:
+            if s > uc[j]:
+                uc[j] = s
+    cost_q, cost_c = MISSING_COST.get(tag, MISSING_COST["ANY"])
+    num = 0.0
+    pen = 0.0
+    conf_q: list[float] = []
+    conf_c: list[float] = []
+    for i in range(nq):
+        if uq[i] > 0.0:
+            num += uq[i] * wq[i]
+        else:
+            pen += min(0.75, cost_q * _missing_factor(qt, i)) * wq[i]
+            if qt[i].kind in _CONFLICTING:
+                conf_q.append(wq[i])
+    for j in range(nc):
+        if uc[j] > 0.0:
+            num += uc[j] * wc[j]
+        else:
+            pen += min(0.75, cost_c * _missing_factor(ct, j)) * wc[j]
+            if ct[j].kind in _CONFLICTING:
+                conf_c.append(wc[j])
+    num *= 0.5
+    k = min(len(conf_q), len(conf_c))
+    if k:
+        if cost_q < 0.75:
+            pen += (0.75 - cost_q) * sum(sorted(conf_q)[-k:])
+        if cost_c < 0.75:
+            pen += (0.75 - cost_c) * sum(sorted(conf_c)[-k:])
+    if num <= 0.0:
+        return 0.0
+    return num / (num + pen)
+
+
 def align(
     q: NameForm,
     c: NameForm,
@@ -538,11 +603,17 @@ def align(
     tag: str,
     wq: Sequence[float] | None = None,
     wc: Sequence[float] | None = None,
+    floor: float | None = None,
 ) -> Alignment:
     """Align and score two analysed names (see the module docstring).
 
     ``wq``/``wc`` are the token weights of ``q``/``c`` when the caller has them already (the
     screener computes the query's once, the index stores every listed name's).
+
+    ``floor``: the caller drops scores under it, so once every candidate pairing is known an
+    upper bound of the score is computed (:func:`_score_bound`) and, when it is under the floor,
+    that bound is returned as the score without the alignment itself (``pairs`` empty). Most
+    candidates of a screening query are such names sharing one common part with the query.
     """
     qt, ct = q.tokens, c.tokens
     nq, nc = len(qt), len(ct)
@@ -602,6 +673,12 @@ def align(
             cands.append((0.85, nc, (0,), tuple(range(nc)), ACRONYM))
         elif nc == 1 and nq >= 2 and _acronym(qt, ct[0]):
             cands.append((0.85, nq, tuple(range(nq)), (0,), ACRONYM))
+    if floor is not None:
+        wq0 = wq if wq is not None else [weights.weight(t) for t in qt]
+        wc0 = wc if wc is not None else [weights.weight(t) for t in ct]
+        bound = _score_bound(cands, qt, ct, wq0, wc0, tag)
+        if bound < floor:
+            return Alignment(bound)
     cands.sort(key=lambda x: (-x[0], -x[1]))
     used_q = [False] * nq
     used_c = [False] * nc

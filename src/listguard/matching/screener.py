@@ -446,7 +446,7 @@ class Screener:
         for pos, nids in by_entity.items():
             if not self._compatible(query, pos):
                 continue
-            best = self._best_name(pos, nids, forms, qweights, qtag)
+            best = self._best_name(pos, nids, forms, qweights, qtag, NAME_FLOOR)
             if best is not None and best.score >= NAME_FLOOR:
                 out.append(best)
         result = tuple(out)
@@ -457,9 +457,16 @@ class Screener:
         return result
 
     def _best_name(
-        self, pos: int, nids: Sequence[int], forms: list[NameForm], qweights: list[list[float]], qtag: str
+        self,
+        pos: int,
+        nids: Sequence[int],
+        forms: list[NameForm],
+        qweights: list[list[float]],
+        qtag: str,
+        floor: float | None = None,
     ) -> _Named | None:
-        """The entity's name (of ``nids``) that aligns best with any query form."""
+        """The entity's name (of ``nids``) that aligns best with any query form. With
+        ``floor``, names that cannot reach it are not aligned in full (their bound is kept)."""
         index = self.index
         weights = self._weights
         weak = _WEAK
@@ -469,7 +476,7 @@ class Screener:
             cform = iname.form
             tag = qtag if qtag != ANY else cform.tag
             for qform, qw in zip(forms, qweights):
-                al = align(qform, cform, weights, tag, qw, iname.weights or None)
+                al = align(qform, cform, weights, tag, qw, iname.weights or None, floor)
                 score = al.score
                 if iname.kind == weak:
                     score -= WEAK_ALIAS_PENALTY
