@@ -128,7 +128,7 @@ class Index:
     )
 
     #: bump when the layout or the analysis changes (the on-disk cache keys on it)
-    FORMAT = 3
+    FORMAT = 4  # 4: Join.plen
 
     def __init__(self) -> None:
         self.entities: list[Entity] = []

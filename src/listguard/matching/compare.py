@@ -531,6 +531,33 @@ def _acronym(tokens: tuple[Token, ...], other: Token) -> bool:
     return len(letters) >= 2 and letters == other.text
 
 
+def _try_joins(
+    joins: tuple[Join, ...],
+    best: list[float],
+    others: list[tuple[int, Token, int, bool]],
+    cands: list[tuple[float, int, tuple[int, ...], tuple[int, ...], str]],
+    query_side: bool,
+) -> None:
+    """Joins of one name (covering a part without a good partner) against the weak parts of
+    the other (``(index, token, len(text), not abjad)``); matches go to ``cands``."""
+    for jn in joins:
+        pl = jn.plen
+        weak: bool | None = None
+        for k, tok, tlen, plain_tok in others:
+            if pl >= 0 and plain_tok and (tlen - pl > 3 or pl - tlen > 3):
+                continue
+            if weak is None:
+                weak = any(best[x] < 0.9 for x in jn.span)
+            if not weak:
+                break
+            s, how = _joined_similarity(jn, tok)
+            if s >= 0.75:
+                if query_side:
+                    cands.append((s, len(jn.span), jn.span, (k,), how))
+                else:
+                    cands.append((s, len(jn.span), (k,), jn.span, how))
+
+
 def _score_bound(
     cands: list[tuple[float, int, tuple[int, ...], tuple[int, ...], str]],
     qt: tuple[Token, ...],
@@ -642,32 +669,13 @@ def align(
     weak_q = [i for i in range(nq) if best_q[i] < 0.9 and qt[i].kind == NAME]
     weak_c = [j for j in range(nc) if best_c[j] < 0.9 and ct[j].kind == NAME]
     if (weak_q or weak_c) and (nq + nc <= 16 or qt[0].frag or ct[0].frag):
-        # (Latin words joined against a Latin word more than three letters longer or shorter
-        # never reach 0.75: skipped here, before the call and its cache key)
+        # Plain Latin words joined against a Latin word more than three letters longer or
+        # shorter never reach 0.75 (see _joined): skipped before the call and its cache key,
+        # and before asking whether the join covers a weak part at all.
         if weak_c:
-            for jn in q.joins:
-                if any(best_q[i] < 0.9 for i in jn.span):
-                    plain = jn.latin and not jn.abjad and not jn.word
-                    jl = len(jn.text)
-                    for j in weak_c:
-                        b = ct[j]
-                        if plain and b.script != ABJAD and abs(jl - len(b.text)) > 3:
-                            continue
-                        s, how = _joined_similarity(jn, b)
-                        if s >= 0.75:
-                            cands.append((s, len(jn.span), jn.span, (j,), how))
+            _try_joins(q.joins, best_q, [(j, ct[j], len(ct[j].text), ct[j].script != ABJAD) for j in weak_c], cands, True)
         if weak_q:
-            for jn in c.joins:
-                if any(best_c[j] < 0.9 for j in jn.span):
-                    plain = jn.latin and not jn.abjad and not jn.word
-                    jl = len(jn.text)
-                    for i in weak_q:
-                        a = qt[i]
-                        if plain and a.script != ABJAD and abs(jl - len(a.text)) > 3:
-                            continue
-                        s, how = _joined_similarity(jn, a)
-                        if s >= 0.75:
-                            cands.append((s, len(jn.span), (i,), jn.span, how))
+            _try_joins(c.joins, best_c, [(i, qt[i], len(qt[i].text), qt[i].script != ABJAD) for i in weak_q], cands, False)
     if tag != PER:
         if nq == 1 and nc >= 2 and _acronym(ct, qt[0]):
             cands.append((0.85, nc, (0,), tuple(range(nc)), ACRONYM))

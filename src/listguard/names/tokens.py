@@ -379,6 +379,9 @@ class Join(NamedTuple):
     word: str  # "@<word>" when the span is exactly one written Hangul/Han/kana word
     script: int  # script class of the first part
     parts: tuple[str, ...] = ()  # the texts joined
+    #: len(text) when the join is plain Latin (no abjad part, not a syllabic word), else -1:
+    #: the aligner's cheap length check (plain Latin words 4+ letters apart never match)
+    plen: int = -1
 
     @property
     def key(self) -> str:
@@ -658,14 +661,18 @@ def _join(tokens: list[Token], span: tuple[int, ...]) -> Join:
         and (span[0] == 0 or tokens[span[0] - 1].raw != first.raw or not tokens[span[0] - 1].frag)
         and (span[-1] == len(tokens) - 1 or tokens[span[-1] + 1].raw != first.raw or not tokens[span[-1] + 1].frag)
     )
+    abjad = any(t.script == ABJAD for t in parts)
+    latin = all(t.script == LATIN for t in parts)
+    word = ("@" + first.raw) if whole_word else ""
     return Join(
         span=span,
         text=text,
-        abjad=any(t.script == ABJAD for t in parts),
-        latin=all(t.script == LATIN for t in parts),
-        word=("@" + first.raw) if whole_word else "",
+        abjad=abjad,
+        latin=latin,
+        word=word,
         script=first.script,
         parts=tuple(t.text for t in parts),
+        plen=len(text) if latin and not abjad and not word else -1,
     )
 
 
