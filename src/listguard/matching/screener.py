@@ -69,8 +69,10 @@ _WEAK = KINDS.index("weakAlias")
 #: The least name score that birth date and country can still lift to :data:`MIN_SCORE`
 #: (identifier hits are scored whatever their name score).
 NAME_FLOOR = MIN_SCORE - MAX_FEATURE_BOOST - 1e-9
+#: Listed-name entries of the per-token reach cache, at most (per process; ~70 bytes each).
+REACH_BUDGET = 1_500_000
 #: Queries whose name-stage results a screener keeps (per process).
-NAME_CACHE_SIZE = 50_000
+NAME_CACHE_SIZE = 200_000
 
 _MISSING = object()
 
@@ -161,18 +163,12 @@ class Screener:
         self.threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
         index.activate()
         self._weights = index.weights
-        self._postsets: dict[int, frozenset[int]] = {}
         self._names_by_entity: dict[int, list[int]] | None = None
         self._plans: dict[tuple[str, int], Any] = {}
+        self._reaches: dict[tuple[str, int], dict[int, float]] = {}
+        self._reach_size = 0
         #: name-stage results by (names, schema, datasets); ``None`` disables the cache
         self._name_cache: dict[tuple[Any, ...], tuple[_Named, ...]] | None = {}
-
-    def _postset(self, vid: int) -> frozenset[int]:
-        pset = self._postsets.get(vid)
-        if pset is None:
-            pset = frozenset(self.index.postings[vid])
-            self._postsets[vid] = pset
-        return pset
 
     # -------------------------------------------------------------------------- retrieval
     def _token_vids(self, tok: Any) -> dict[int, float]:
@@ -251,6 +247,30 @@ class Screener:
         self._plans[ck] = result
         return result
 
+    def _reach(self, ck: tuple[str, int], scored: list[tuple[float, int]]) -> dict[int, float]:
+        """Every listed name a query token reaches, with the best similarity it reaches it by
+        (its listed tokens taken best first; tokens in more than :data:`MAX_POSTINGS` names
+        left out). Cached per token, within a budget of entries: the common tokens a batch
+        repeats ("Michael", "Smith") are the ones that reach thousands of names."""
+        reach = self._reaches.get(ck)
+        if reach is not None:
+            return reach
+        postings = self.index.postings
+        reach = {}
+        for sim, vid in scored:
+            plist = postings[vid]
+            if len(plist) > MAX_POSTINGS:
+                continue
+            for nid in plist:
+                if nid not in reach:
+                    reach[nid] = sim
+        self._reach_size += len(reach)
+        if self._reach_size > REACH_BUDGET:
+            self._reaches.clear()
+            self._reach_size = len(reach)
+        self._reaches[ck] = reach
+        return reach
+
     def _word_plan(self, jn: Any) -> tuple[int, list[tuple[float, int]]] | None:
         """Like :meth:`_plan`, for a whole word written in a syllabic script (its syllables are
         separate tokens; the listed Latin spelling is one word)."""
@@ -301,7 +321,6 @@ class Screener:
         """
         index = self.index
         postings = index.postings
-        vocab = index.vocab
         weight = self._weights.weight
         best: dict[int, float] = {}
         for form in forms:
@@ -314,22 +333,23 @@ class Screener:
                     foreign.update(jn.span)
             toks = [t for i, t in enumerate(form.tokens) if t.kind == NAME and i not in foreign]
             # rare tokens first: they find the candidates; common ones then only add to them
-            plans: list[tuple[int, float, list[tuple[float, int]]]] = []
+            plans: list[tuple[int, float, dict[int, float]]] = []
             for tok in toks:
+                ck = (tok.orig if tok.frag else tok.text, tok.script)
                 plan = self._plan(tok)
                 if plan is not None:
                     # one syllable of a longer written word is half a name part at most
                     w = weight(tok) if not tok.frag or tok.raw == tok.orig else min(weight(tok), 0.5)
-                    plans.append((plan[0], w, plan[1]))
+                    plans.append((plan[0], w, self._reach(ck, plan[1])))
             for jn in form.joins:
                 if jn.word and not jn.latin:
                     plan = self._word_plan(jn)
                     if plan is not None:
-                        plans.append((plan[0], max(weight(form.tokens[i]) for i in jn.span), plan[1]))
+                        w = max(weight(form.tokens[i]) for i in jn.span)
+                        plans.append((plan[0], w, self._reach((jn.word, -1), plan[1])))
             plans.sort(key=itemgetter(0))
             done_weight = 0.0
-            for total, w, scored in plans:
-                seen: set[int] = set()
+            for total, w, reach in plans:
                 # a common token only adds to candidates when rarer tokens already found some
                 # name that matches them well (not when the rare token only found noise)
                 narrow = (
@@ -338,26 +358,14 @@ class Screener:
                     and max(acc.values()) >= 0.9 * done_weight
                 )
                 done_weight += w
-                existing = list(acc) if narrow else None
-                for sim, vid in scored:
-                    plist = postings[vid]
-                    if len(plist) > MAX_POSTINGS:
-                        continue
-                    inc = w * sim
-                    if existing is not None and len(plist) > len(existing):
-                        pset = self._postset(vid)
-                        for nid in existing:
-                            if nid not in seen and nid in pset:
-                                seen.add(nid)
-                                acc[nid] += inc
-                        continue
-                    for nid in plist:
-                        if nid not in seen:
-                            seen.add(nid)
-                            if existing is None:
-                                acc[nid] = acc.get(nid, 0.0) + inc
-                            elif nid in acc:
-                                acc[nid] += inc
+                if narrow:
+                    for nid in list(acc):
+                        sim = reach.get(nid)
+                        if sim is not None:
+                            acc[nid] += w * sim
+                else:
+                    for nid, sim in reach.items():
+                        acc[nid] = acc.get(nid, 0.0) + w * sim
             # joined/split words: "Songhwa" vs "Song Hwa"; "Song Hwa" vs "Songhwa"
             joined = index.joined
             for tok in toks:
