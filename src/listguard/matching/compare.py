@@ -560,13 +560,18 @@ def _try_joins(
 
 def _score_bound(
     cands: list[tuple[float, int, tuple[int, ...], tuple[int, ...], str]],
+    singles: int,
+    best_q: list[float],
+    best_c: list[float],
     qt: tuple[Token, ...],
     ct: tuple[Token, ...],
     wq: Sequence[float],
     wc: Sequence[float],
     tag: str,
 ) -> float:
-    """An upper bound of the score :func:`align` gives, from the candidate pairings alone.
+    """An upper bound of the score :func:`align` gives, from the candidate pairings alone
+    (``cands[:singles]`` are part-to-part pairings, whose best per part are ``best_q`` and
+    ``best_c``; the rest are joined words and acronyms).
 
     Why it holds. Let ``u`` be each part's best similarity over ``cands`` (0: it has no
     candidate partner, so it ends unmatched whatever the greedy pass does; call those sets
@@ -583,9 +588,9 @@ def _score_bound(
     weigh at least the ``k'`` heaviest of ``A`` (resp. ``B``), so that much more is added.
     """
     nq, nc = len(qt), len(ct)
-    uq = [0.0] * nq
-    uc = [0.0] * nc
-    for s, _size, qi, cj, _how in cands:
+    uq = list(best_q)
+    uc = list(best_c)
+    for s, _size, qi, cj, _how in cands[singles:]:
         for i in qi:
             if s > uq[i]:
                 uq[i] = s
@@ -665,6 +670,7 @@ def align(
                     best_q[i] = s
                 if s > best_c[j]:
                     best_c[j] = s
+    singles = len(cands)
     # Joined/split words are only worth trying for parts that found no good partner.
     weak_q = [i for i in range(nq) if best_q[i] < 0.9 and qt[i].kind == NAME]
     weak_c = [j for j in range(nc) if best_c[j] < 0.9 and ct[j].kind == NAME]
@@ -684,7 +690,7 @@ def align(
     if floor is not None:
         wq0 = wq if wq is not None else [weights.weight(t) for t in qt]
         wc0 = wc if wc is not None else [weights.weight(t) for t in ct]
-        bound = _score_bound(cands, qt, ct, wq0, wc0, tag)
+        bound = _score_bound(cands, singles, best_q, best_c, qt, ct, wq0, wc0, tag)
         if bound < floor:
             return Alignment(bound)
     cands.sort(key=lambda x: (-x[0], -x[1]))
