@@ -24,6 +24,7 @@ checkpoint so ``--resume`` continues an interrupted run without redoing or dupli
 from __future__ import annotations
 
 import csv
+import gc
 import gzip
 import hashlib
 import heapq
@@ -1038,6 +1039,10 @@ def screen_file(
             from collections import deque
 
             ctx = mp.get_context("fork")
+            # Objects alive now (the index above all) go to a generation the collector never
+            # visits: forked workers then do not copy the pages a collection would touch.
+            gc.collect()
+            gc.freeze()
             with ctx.Pool(workers) as pool:
                 pending: deque[tuple[list[InputRow | RowError], Any]] = deque()
                 for chunk in chunks():
@@ -1056,6 +1061,7 @@ def screen_file(
         raise
     finally:
         _WORKER_SCREENER = None
+        gc.unfreeze()
     if interrupted:
         writer.close()
         return summary
