@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Callable, Iterable
 
 from listguard import __version__
+from listguard.atomic import write_pickle
 from listguard.index import Index
 
 PREFIX = "index-"
@@ -83,19 +82,7 @@ def load(path: Path) -> Index:
 
 def save(index: Index, path: Path) -> None:
     """Write atomically: a reader sees the old file or the new one, never a partial one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=SUFFIX, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_pickle(index, path)
 
 
 def cached_index(

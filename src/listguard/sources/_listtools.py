@@ -217,7 +217,8 @@ def _element_value(el: etree._Element, collapse_values: bool) -> Any:
     return element_record(el, collapse_values) or None
 
 
-_MONTHS = {
+#: English month names and abbreviations -> month number (the lists write dates in English).
+MONTHS = {
     m: i + 1
     for i, names in enumerate(
         [
@@ -258,7 +259,7 @@ def iso_date(value: str | None) -> str | None:
     elif m := _DMY.match(text):
         day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
     elif m := _MY_WORDS.match(text):
-        mon = _MONTHS.get(m.group(2).lower())
+        mon = MONTHS.get(m.group(2).lower())
         if mon is None:
             return None
         year, month, day = int(m.group(3)), mon, int(m.group(1) or 0)

@@ -71,6 +71,7 @@ from followthemoney.types import registry
 
 from listguard import settings
 from listguard.model import Entity
+from listguard.sources._listtools import MONTHS as _MONTHS
 from listguard.sources.base import ParseResult, SourceError, check_file, peek
 
 DATASET = "us_ofac_sdn"
@@ -441,27 +442,6 @@ def country_code(name: str) -> str | None:
     return index.get(key)
 
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for name in names
-}
 _DATE = re.compile(r"^(?:(\d{1,2})\s+)?(?:([A-Za-z]{3,9})\.?\s+)?(\d{4})$")
 _YEAR_RANGE = re.compile(r"^(\d{4})\s*-\s*(\d{4})$")
 

@@ -10,12 +10,11 @@ Writes are atomic (temporary file + rename). A cache that fails to load is rebui
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from listguard.atomic import write_pickle
 from listguard.text.extract import _CACHE, NameAutomaton
 
 if TYPE_CHECKING:
@@ -55,25 +54,10 @@ def cached_automaton(index: "Index", directory: Path | None = None) -> NameAutom
             path.unlink(missing_ok=True)
     if auto is None:
         auto = NameAutomaton.build(index)
-        _save(auto, path)
+        write_pickle(auto, path)
         for old in directory.glob(f"{PREFIX}*{SUFFIX}"):
             if old != path:
                 old.unlink(missing_ok=True)
     _CACHE.insert(0, (index, auto))
     del _CACHE[2:]
     return auto
-
-
-def _save(auto: NameAutomaton, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=SUFFIX, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(auto, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
