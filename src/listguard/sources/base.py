@@ -49,6 +49,7 @@ class ParseResult:
     partial: bool = False
     #: With ``partial``: ids the patch deletes.
     deleted: list[str] = field(default_factory=list)
+    _seen: set[str] | None = field(default=None, repr=False, compare=False)
 
     def warn(self, message: str, limit: int = 50) -> None:
         if len(self.warnings) < limit:
@@ -56,6 +57,20 @@ class ParseResult:
 
     def count(self, key: str, n: int = 1) -> None:
         self.stats[key] = self.stats.get(key, 0) + n
+
+    def add_first(self, entity: Entity, where: str | None, id_label: str = "id") -> bool:
+        """Append ``entity`` unless one with its id was added already: a publication that
+        repeats an id keeps its first record, and the load counts and names the repeat."""
+        seen = self._seen
+        if seen is None or len(seen) != len(self.entities):
+            seen = self._seen = {e.id for e in self.entities}
+        if entity.id in seen:
+            self.count("duplicate_ids")
+            self.warn(f"duplicate {id_label} {entity.id}{f' at {where}' if where else ''}: kept the first")
+            return False
+        seen.add(entity.id)
+        self.entities.append(entity)
+        return True
 
     def checksum(self) -> str:
         digest = hashlib.sha256()

@@ -93,17 +93,10 @@ def parse(path: Path) -> ParseResult:
         published_at=clean(root.get("generationDate")),
         files=[path],
     )
-    seen: set[str] = set()
     for el in root.iter(f"{_NS}sanctionEntity"):
         entity = _parse_entity(el, result)
-        if entity is None:
-            continue
-        if entity.id in seen:
-            result.count("duplicate_ids")
-            result.warn(f"duplicate logicalId {entity.id} at {sourceline(el)}: kept the first")
-            continue
-        seen.add(entity.id)
-        result.entities.append(entity)
+        if entity is not None:
+            result.add_first(entity, sourceline(el), "logicalId")
     if not result.entities:
         raise SourceError(
             path,

@@ -424,17 +424,10 @@ def _parse_xml(path: Path) -> ParseResult:
                 node.tag = etree.QName(node).localname
     published = clean(root.get("DateGenerated")) or clean(root.findtext("DateGenerated"))
     result = ParseResult(dataset=DATASET, entities=[], published_at=published, files=[path])
-    seen: set[str] = set()
     for el in root.findall("Designation"):
         entity = _designation(el, result)
-        if entity is None:
-            continue
-        if entity.id in seen:
-            result.count("duplicate_ids")
-            result.warn(f"duplicate UniqueID {entity.id} at {sourceline(el)}; kept the first")
-            continue
-        seen.add(entity.id)
-        result.entities.append(entity)
+        if entity is not None:
+            result.add_first(entity, sourceline(el), "UniqueID")
     if not result.entities:
         raise SourceError(path, "the UK list holds no Designation records; download it again", sourceline(root))
     for schema in ("Person", "Organization", "Vessel", "LegalEntity"):
