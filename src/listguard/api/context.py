@@ -50,17 +50,24 @@ def snapshot(request: Request) -> Snapshot:
     return service.snapshot
 
 
+_matching: Any = None
+
+
 def matching_module() -> Any:
-    try:
-        return importlib.import_module("listguard.matching")
-    except ModuleNotFoundError as exc:
-        raise ApiError(503, "the matching engine (listguard.matching) is not installed in this build") from exc
+    global _matching
+    module = _matching
+    if module is None:  # imported once; a request then only reads the global
+        try:
+            module = _matching = importlib.import_module("listguard.matching")
+        except ModuleNotFoundError as exc:
+            raise ApiError(503, "the matching engine (listguard.matching) is not installed in this build") from exc
+    return module
 
 
 def default_threshold() -> float:
     try:
-        return float(importlib.import_module("listguard.matching").DEFAULT_THRESHOLD)
-    except (ModuleNotFoundError, AttributeError):
+        return float(matching_module().DEFAULT_THRESHOLD)
+    except (ApiError, AttributeError):
         return 0.7
 
 

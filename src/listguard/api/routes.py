@@ -4,13 +4,16 @@ and the operational ``/healthz`` and ``/updatez``.
 Handlers that only touch the in-memory snapshot are ``async`` (no thread hop: matching is a
 millisecond of CPU), and build their JSON with orjson directly instead of through response
 models: on a 2-core machine serialisation overhead is a real share of a screening call. The
-models still document the shapes in ``/docs``.
+models still document the shapes in ``/docs``. ``/match`` and ``/search`` go further: their
+well-formed requests skip FastAPI's parameter and body validation too (a fast lane that checks
+the same things, see :mod:`listguard.api.fastpath`), and entity properties are serialised once
+per snapshot.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Callable, Mapping
 
 import orjson
 from pydantic import BaseModel
@@ -25,11 +28,19 @@ from listguard.api.context import (
     screen,
     snapshot,
 )
+from listguard.api.fastpath import (
+    Fallback,
+    FastExample,
+    fast_route,
+    float_param,
+    int_param,
+    json_body,
+    match_queries,
+)
 from listguard.api.security import ApiError, Principal
 from listguard.api.service import Snapshot
 from listguard.api.views import entity_detail
 from listguard.api.yente import (
-    example,
     MatchRequest,
     MatchResponse,
     QueryProblem,
@@ -48,6 +59,34 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS), status_code=status, media_type=JSON, headers=headers)
 
 
+_NO_PROPERTIES = orjson.Fragment(b"{}")
+
+
+def entity_properties(snap: Snapshot) -> Callable[[str], Any]:
+    """entity id -> its ``properties`` as ready-made JSON, memoised on the snapshot.
+
+    Entities never change within a snapshot and a hot reload brings a new snapshot (with an
+    empty memo), so an entity's properties are serialised once per index version instead of
+    in every response that lists it."""
+    memo: dict[str, Any] | None = snap.cache.get("properties_json")
+    if memo is None:
+        memo = snap.cache.setdefault("properties_json", {})
+    entities = snap.entities
+
+    def get(entity_id: str) -> Any:
+        frag = memo.get(entity_id)
+        if frag is None:
+            entity = entities.get(entity_id)
+            if entity is None:
+                frag = _NO_PROPERTIES
+            else:
+                frag = orjson.Fragment(orjson.dumps(entity.properties, option=orjson.OPT_NON_STR_KEYS))
+            memo[entity_id] = frag
+        return frag
+
+    return get
+
+
 def _check_limit(request: Request, limit: int) -> None:
     top = ctx(request).config.max_limit
     if limit < 1 or limit > top:
@@ -59,12 +98,37 @@ def _check_score(name: str, value: float | None) -> None:
         raise ApiError(400, f"{name} must be between 0 and 1, not {value}")
 
 
-@router.post(
-    "/match/{dataset}",
-    response_model=MatchResponse,
-    tags=["matching"],
-    summary="Match entities (yente-compatible)",
-)
+async def _match_fast(request: Request) -> Response:
+    """``/match`` without FastAPI's parameter machinery (see :mod:`listguard.api.fastpath`)."""
+    limit, threshold, cutoff = 5, None, 0.5
+    exclude_ids: list[str] = []
+    include: list[str] = []
+    exclude: list[str] = []
+    if request.scope.get("query_string"):
+        params = request.query_params
+        limit = int_param(params.get("limit"), 5)
+        threshold = float_param(params.get("threshold"), None)
+        cutoff = float_param(params.get("cutoff"), 0.5)  # type: ignore[assignment]
+        exclude_ids = params.getlist("exclude_entity_ids")
+        include = params.getlist("include_dataset")
+        exclude = params.getlist("exclude_dataset")
+    queries = match_queries(await json_body(request))
+    # From here on the request is exactly what the declared route would have accepted.
+    principal = ctx(request).auth.check(request, "screener")
+    return match_response(
+        request,
+        queries,
+        request.path_params["dataset"],
+        limit=limit,
+        threshold=threshold,
+        cutoff=cutoff,
+        exclude_entity_ids=exclude_ids,
+        include_dataset=include,
+        exclude_dataset=exclude,
+        principal=principal,
+    )
+
+
 async def match(
     request: Request,
     body: MatchRequest,
@@ -86,16 +150,56 @@ async def match(
     query id with ranked `results`, each carrying `score` (0..1), `match` (score >= threshold),
     `features` and a readable `explanation`.
     """
+    return match_response(
+        request,
+        body.queries,
+        dataset,
+        limit=limit,
+        threshold=threshold,
+        cutoff=cutoff,
+        exclude_entity_ids=exclude_entity_ids,
+        include_dataset=include_dataset,
+        exclude_dataset=exclude_dataset,
+        principal=_principal,
+    )
+
+
+router.add_api_route(
+    "/match/{dataset}",
+    match,
+    methods=["POST"],
+    response_model=MatchResponse,
+    tags=["matching"],
+    summary="Match entities (yente-compatible)",
+    route_class_override=fast_route(_match_fast),
+)
+
+
+def match_response(
+    request: Request,
+    queries: Mapping[str, Any],
+    dataset: str,
+    *,
+    limit: int,
+    threshold: float | None,
+    cutoff: float,
+    exclude_entity_ids: list[str],
+    include_dataset: list[str],
+    exclude_dataset: list[str],
+    principal: Principal,
+) -> Response:
+    """The body of ``/match`` once the request is parsed (``queries``: id -> an example with
+    ``id``, ``schema_`` and ``properties``, as :class:`EntityExample` has them)."""
     config = ctx(request).config
     _check_limit(request, limit)
     _check_score("threshold", threshold)
     _check_score("cutoff", cutoff)
-    if not body.queries:
+    if not queries:
         raise ApiError(400, "no queries: send {\"queries\": {\"q1\": {\"schema\": ..., \"properties\": ...}}}")
-    if len(body.queries) > config.max_queries:
+    if len(queries) > config.max_queries:
         raise ApiError(
             400,
-            f"too many queries in one request: {len(body.queries)} > {config.max_queries} "
+            f"too many queries in one request: {len(queries)} > {config.max_queries} "
             "(LISTGUARD_MAX_QUERIES); split the batch",
         )
     snap = snapshot(request)
@@ -109,18 +213,19 @@ async def match(
         if not datasets:
             raise ApiError(400, "include_dataset/exclude_dataset leave no dataset to match against")
     fields: dict[str, dict[str, Any]] = {}
-    for qid, ex in body.queries.items():
+    for qid, ex in queries.items():
         try:
             fields[qid] = query_fields(ex)
         except QueryProblem as exc:
             raise ApiError(400, f"query {qid!r}: {exc}", query=qid) from exc
     effective = default_threshold() if threshold is None else threshold
     exclude = frozenset(exclude_entity_ids)
+    props = entity_properties(snap)
     responses: dict[str, Any] = {}
-    for qid, ex in body.queries.items():
+    for qid, ex in queries.items():
         hits = screen(snap, fields[qid], datasets, limit, effective, exclude)
         results = [
-            scored_entity(h, snap.entities.get(h.entity_id), effective)
+            scored_entity(h, None, effective, properties=props(h.entity_id))
             for h in hits
             if h.score >= cutoff
         ]
@@ -151,13 +256,24 @@ async def match(
                 "max_queries": config.max_queries,
                 "max_limit": config.max_limit,
                 "max_body_bytes": config.max_body_bytes,
-                "rate_limit_per_minute": _principal.rate_limit,
+                "rate_limit_per_minute": principal.rate_limit,
             },
         }
     )
 
 
-@router.get("/search/{dataset}", tags=["matching"], summary="Search entities by name")
+async def _search_fast(request: Request) -> Response:
+    """``/search`` without FastAPI's parameter machinery (see :mod:`listguard.api.fastpath`)."""
+    params = request.query_params
+    q = params.get("q")
+    if not q:
+        raise Fallback  # missing or empty: FastAPI's 422
+    limit = int_param(params.get("limit"), 10)
+    offset = int_param(params.get("offset"), 0)
+    ctx(request).auth.check(request, "screener")
+    return search_response(request, request.path_params["dataset"], q, params.get("schema"), limit, offset)
+
+
 async def search(
     request: Request,
     dataset: str = Path(description="`default` or a dataset name."),
@@ -168,15 +284,32 @@ async def search(
     _principal: Principal = Depends(require("screener")),
 ) -> Response:
     """Names (and identifiers) ranked by the matcher, for typing-as-you-go lookups."""
+    return search_response(request, dataset, q, schema, limit, offset)
+
+
+router.add_api_route(
+    "/search/{dataset}",
+    search,
+    methods=["GET"],
+    tags=["matching"],
+    summary="Search entities by name",
+    route_class_override=fast_route(_search_fast),
+)
+
+
+def search_response(
+    request: Request, dataset: str, q: str, schema: str | None, limit: int, offset: int
+) -> Response:
     _check_limit(request, limit)
     snap = snapshot(request)
     datasets = resolve_dataset(snap, dataset)
+    props = entity_properties(snap)
     results: list[dict[str, Any]] = []
     exact = snap.entities.get(q.strip())
     if exact is not None and (datasets is None or exact.dataset in datasets):
-        results.append(entity_response(exact, 1.0))
+        results.append(entity_response(exact, 1.0, properties=props(exact.id)))
     try:
-        fields = query_fields(example(schema or "Thing", {"name": [q]}))
+        fields = query_fields(FastExample(None, schema or "Thing", {"name": [q]}))
         fields["identifiers"] = [q]
     except QueryProblem as exc:
         raise ApiError(400, str(exc)) from exc
@@ -186,7 +319,7 @@ async def search(
             continue
         entity = snap.entities.get(h.entity_id)
         if entity is not None:
-            results.append(entity_response(entity, float(h.score)))
+            results.append(entity_response(entity, float(h.score), properties=props(h.entity_id)))
     results = results[:limit]
     return json_response(
         {

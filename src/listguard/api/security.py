@@ -17,6 +17,7 @@ query parameter, or the UI's cookie.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import threading
@@ -63,6 +64,7 @@ class Principal:
         return ROLES.index(self.role) >= ROLES.index(role)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_loopback_host(host: str) -> bool:
     """Whether binding ``host`` only exposes the server to this machine."""
     host = host.strip().strip("[]")

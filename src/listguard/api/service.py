@@ -61,6 +61,9 @@ class Snapshot:
     screener: Any | None
     built_at: str
     build_seconds: float
+    #: Per-snapshot memo of derived data (e.g. serialised entity properties for responses).
+    #: It lives and dies with the snapshot, so a hot reload starts from an empty one.
+    cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def datasets(self) -> frozenset[str]:
