@@ -184,6 +184,7 @@ def build_snapshot(store: Store, versions: list[VersionInfo] | None = None) -> S
         # Last, right before the swap: the Screener registers the index's name variants with
         # the comparer (process-wide), and the old snapshot serves until the swap.
         screener = importlib.import_module("listguard.matching").Screener(index)
+        screener.warm_up()  # the first requests after a (re)load do not pay for lazy tables
     return Snapshot(
         key=version_key(versions),
         versions=tuple(versions),

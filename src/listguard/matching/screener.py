@@ -570,6 +570,24 @@ class Screener:
         )
 
     # ------------------------------------------------------------------------------ API
+    def warm_up(self) -> None:
+        """Screen one query of each kind, so that the tables built on first use (legal forms,
+        name variants, script tables) are ready before a server's first real request, which
+        would otherwise pay tens of milliseconds for them. Leaves no per-query results behind."""
+        for name, schema in (
+            ("John Smith", "Person"),
+            ("Acme Trading Company LLC", "Company"),
+            ("Ocean Star", "Vessel"),
+            ("Abd al-Rahman bin Ali al-Tikriti", None),
+            ("Путин Владимир Владимирович", "Person"),
+            ("김정은", "Person"),
+            ("习近平", "Person"),
+            ("محمد علي", "Person"),
+        ):
+            self.screen(Query(names=[name], schema=schema))
+        if self._name_cache is not None:
+            self._name_cache.clear()
+
     def screen(self, query: Query | str, limit: int = 5, threshold: float | None = None) -> list[Hit]:
         """Ranked hits for one query (a :class:`Query` or a bare name), best first.
 
