@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import threading
 from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
 
+import orjson
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,3 +35,123 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("LISTGUARD_HOME", str(h))
     monkeypatch.delenv("LISTGUARD_DATABASE_URL", raising=False)
     return h
+
+
+# -- the matching index over a real list, built once per content per session ------------------
+#: Only inputs this large are memoised: the official lists (OFAC SDN alone is ~9,000-15,000
+#: entities). The unit tests' hand-made entity sets always go through a real build.
+INDEX_MEMO_MIN_ENTITIES = 2000
+#: LISTGUARD_TEST_REBUILD_INDEX=1 switches the memo off (every build is a real build).
+INDEX_MEMO_ENABLED = os.environ.get("LISTGUARD_TEST_REBUILD_INDEX", "") in ("", "0")
+
+
+def _content_key(entities: list[Any]) -> str:
+    """Hash of the exact input: every entity, in order, every field in its own order."""
+    h = hashlib.sha256()
+    for e in entities:
+        h.update(type(e).__qualname__.encode())
+        h.update(orjson.dumps(e.to_dict()))
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+class IndexMemo:
+    """``Index.build`` memoised on the content of its input, for the real lists.
+
+    Many end-to-end tests (CLI ``load`` + monitoring, the HTTP service and its reloader, the
+    UI) build the matching index over the same official list again and again through their
+    own code paths: each home, database and version id is new, so the product's on-disk index
+    cache rightly never hits. The index is a pure function of the entities given, and it is
+    immutable ("build with build; never mutate"): the first build of a content is a real
+    ``Index.build``; a later build of the identical content (same entities, same order, every
+    field in its own order) returns that same read-only index, as a server shares one index
+    between all its requests. ``progress`` sees the calls a real build makes.
+
+    Each of those paths also writes the index to its on-disk cache (a pickle): the pickled
+    state of a shared index is computed once and reused, so the bytes written are the same.
+
+    A shared index whose entities or shape changed since it was built (something mutated it)
+    fails the build or the pickling that would reuse it, loudly.
+    """
+
+    def __init__(self, build: Callable[..., Any], reduce: Callable[[Any], Any]) -> None:
+        self._build = build  # the bound classmethod Index.build
+        self._reduce = reduce  # Index.__reduce__
+        self._built: dict[str, _Shared] = {}
+        self._by_object: dict[int, _Shared] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __call__(
+        self,
+        entities: Iterable[Any],
+        progress: Callable[[int], None] | None = None,
+        keep_records: bool = False,
+    ) -> Any:
+        if keep_records:  # the index then holds the caller's own objects: never shared
+            return self._build(entities, progress=progress, keep_records=keep_records)
+        items = list(entities)
+        if len(items) < INDEX_MEMO_MIN_ENTITIES:
+            return self._build(items, progress=progress, keep_records=keep_records)
+        key = _content_key(items)
+        with self._lock:
+            shared = self._built.get(key)
+        if shared is None:
+            index = self._build(items, progress=progress, keep_records=keep_records)
+            with self._lock:
+                if key not in self._built:
+                    shared = _Shared(index, _content_key(index.entities), index.stats())
+                    self._built[key] = shared
+                    self._by_object[id(index)] = shared
+                self.misses += 1
+            return index
+        shared.check()
+        with self._lock:
+            self.hits += 1
+        if progress is not None:  # the calls a real build makes: every 1,000 and at the end
+            for done in range(1000, len(items) + 1, 1000):
+                progress(done)
+            progress(len(items))
+        return shared.index
+
+    def reduce(self, index: Any) -> Any:
+        """``Index.__reduce__``: computed once per shared index (it never changes)."""
+        shared = self._by_object.get(id(index))
+        if shared is None or shared.index is not index:
+            return self._reduce(index)
+        shared.check()
+        if shared.reduced is None:
+            shared.reduced = self._reduce(index)
+        return shared.reduced
+
+
+class _Shared:
+    def __init__(self, index: Any, entities_key: str, stats: dict[str, int]) -> None:
+        self.index = index
+        self.entities_key = entities_key
+        self.stats = stats
+        self.reduced: Any = None
+
+    def check(self) -> None:
+        stats = self.index.stats()
+        if stats != self.stats or _content_key(self.index.entities) != self.entities_key:
+            raise AssertionError(f"a shared test index was mutated since it was built ({self.stats} -> {stats})")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _index_memo() -> Iterator[IndexMemo | None]:
+    if not INDEX_MEMO_ENABLED:
+        yield None
+        return
+    from listguard.index import Index
+
+    memo = IndexMemo(Index.build, Index.__reduce__)
+
+    def __reduce__(self: Any) -> Any:
+        return memo.reduce(self)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Index, "build", staticmethod(memo))
+        mp.setattr(Index, "__reduce__", __reduce__)
+        yield memo

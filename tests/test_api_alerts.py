@@ -15,22 +15,32 @@ from listguard.api.config import ServerConfig
 from listguard.api.keys import create_key
 from listguard.cli import app as cli_app
 from listguard.store import Store
-from tests.api_helpers import copy_home, sqlite_url, template_home
+from tests.api_helpers import copy_home, env, sqlite_url, template_home
 
 runner = CliRunner()
 
 PORTFOLIO = "id,name,birth_date,country\nc1,Jong Song Hwa,1970-02-05,kp\nc2,Joseph Kony,,\nc3,Maria Lindqvist,1984-03-02,se\n"
 
 
+@pytest.fixture(scope="module")
+def with_portfolio(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The lists (OFAC SDN, UN) with the ``retail`` portfolio added from the CLI, once per
+    module; each test works on its own copy of this home (the tests decide alerts)."""
+    base = tmp_path_factory.mktemp("alerts-tpl")
+    home = copy_home(template_home(base / "lists"), base / "home")
+    csv = base / "customers.csv"
+    csv.write_text(PORTFOLIO)
+    with env(LISTGUARD_HOME=str(home), LISTGUARD_DATABASE_URL=None):
+        r = runner.invoke(cli_app, ["monitor", "add", str(csv), "--portfolio", "retail"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    return home
+
+
 @pytest.fixture
-def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, str, str, Store]]:
-    home = copy_home(template_home(tmp_path.parent / "tpl-alerts"), tmp_path / "home")
+def setup(with_portfolio: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, str, str, Store]]:
+    home = copy_home(with_portfolio, tmp_path / "home")
     monkeypatch.setenv("LISTGUARD_HOME", str(home))
     monkeypatch.delenv("LISTGUARD_DATABASE_URL", raising=False)
-    csv = tmp_path / "customers.csv"
-    csv.write_text(PORTFOLIO)
-    r = runner.invoke(cli_app, ["monitor", "add", str(csv), "--portfolio", "retail"], catch_exceptions=False)
-    assert r.exit_code == 0, r.output
     store = Store(sqlite_url(home))
     _, analyst = create_key(store.engine, "Jane Analyst", "analyst")
     _, screener = create_key(store.engine, "Onboarding", "screener")
