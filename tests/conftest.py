@@ -28,6 +28,15 @@ def require_shared() -> None:
         )
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """CI sets LISTGUARD_REQUIRE_POSTGRES=1: the PostgreSQL tests must then run, not skip."""
+    if os.environ.get("LISTGUARD_REQUIRE_POSTGRES") == "1" and not os.environ.get("LISTGUARD_TEST_POSTGRES_URL"):
+        raise pytest.UsageError(
+            "LISTGUARD_REQUIRE_POSTGRES=1 but LISTGUARD_TEST_POSTGRES_URL is not set: start a server "
+            "(bash .ci/postgres.sh prints its URL) or unset LISTGUARD_REQUIRE_POSTGRES"
+        )
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty LISTGUARD_HOME for one test."""

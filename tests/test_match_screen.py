@@ -365,3 +365,33 @@ def test_cli_help_has_examples() -> None:
     for cmd in ("screen", "screen-file", "compare"):
         result = CliRunner().invoke(app, [cmd, "--help"])
         assert result.exit_code == 0 and "Example" in result.stdout, cmd
+
+
+def test_index_cache_is_not_reused_for_another_database_with_the_same_version_ids(home: Path) -> None:
+    """A store deleted and loaded again reuses version ids: the cached index of the old one
+    must not be served (it would screen against lists that are no longer loaded)."""
+    from listguard.cli import app
+    from listguard.sources.base import ParseResult
+    from listguard.store import open_store
+
+    store = open_store()
+    store.load(ParseResult("test_lists", build_entities()), "tests")
+    first_ids = [v.id for v in store.current_versions()]
+    store.close()
+    runner = CliRunner()
+    result = runner.invoke(app, ["screen", "Vladimir Putin", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["hits"], "the first store lists Putin"
+    for path in home.glob("listguard.db*"):
+        path.unlink()
+    other = Entity(id="other_list:1", schema="Person", dataset="other_list")
+    other.add("name", "Margaret Thornbury")
+    store = open_store()
+    store.load(ParseResult("other_list", [other]), "tests")
+    assert [v.id for v in store.current_versions()] == first_ids, "the new database reuses the version id"
+    store.close()
+    result = runner.invoke(app, ["screen", "Vladimir Putin", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["hits"] == []
+    result = runner.invoke(app, ["screen", "Margaret Thornbury", "--json"])
+    assert [h["entity_id"] for h in json.loads(result.stdout)["hits"]] == ["other_list:1"]

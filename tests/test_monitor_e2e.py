@@ -50,7 +50,6 @@ def version_id(dataset: str = "us_ofac_sdn") -> int:
 
 def test_issue_scenario_from_the_cli(home: Path, tmp_path: Path) -> None:
     require_shared()
-    pytest.importorskip("listguard.index")
     cli("load", str(OFAC_2021))
     v2021 = version_id()
     out = cli("monitor", "add", str(PORTFOLIO), "--portfolio", "retail", "--map", MAP, "--by", "onboarding", "--json")
@@ -153,7 +152,6 @@ def test_delta_rescreen_finds_what_a_full_rescreen_finds(tmp_path: Path, monkeyp
     """For the entities of the real delta (added, changed, removed), the alert pairs a delta
     re-screen leaves open include every pair a full screening against the new list opens."""
     require_shared()
-    pytest.importorskip("listguard.index")
     from listguard.batch import read_rows
     from listguard.monitor import rescreen
     from listguard.monitor.alerts import list_alerts

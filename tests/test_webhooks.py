@@ -208,7 +208,6 @@ def test_a_monitoring_run_notifies_new_alerts_after_committing(
 ) -> None:
     """The run commits its alerts, then delivers them; a hanging receiver costs the bounded
     budget, not the screening (the alerts are already there)."""
-    pytest.importorskip("listguard.index")
     from listguard.batch import read_rows
     from listguard.monitor import rescreen
     from listguard.monitor.alerts import list_alerts

@@ -16,7 +16,7 @@ import gc
 import hashlib
 import pickle
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from listguard import __version__
 from listguard.atomic import write_pickle
@@ -58,6 +58,19 @@ def cache_key(version_ids: Iterable[int | str], datasets: Iterable[str] | None =
     parts.append("versions=" + ",".join(sorted(str(v) for v in version_ids)))
     parts.append("datasets=" + (",".join(sorted(datasets)) if datasets else "*"))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
+
+
+def versions_key(store: Any, versions: Iterable[Any], datasets: Iterable[str] | None = None) -> str:
+    """The cache key of the index over ``versions`` of ``store``.
+
+    Version ids are only unique within one database, and a database deleted and loaded again
+    reuses them: the key also names the database and each version's checksum and load time,
+    or another store under the same home (a second ``LISTGUARD_DATABASE_URL``, a re-created
+    file) with the same ids would be served the first one's index, and screen against lists
+    that are not the ones loaded.
+    """
+    db = hashlib.sha256(str(store.url).encode()).hexdigest()[:12]
+    return cache_key([f"{db}:{v.id}:{v.checksum}:{v.loaded_at}" for v in versions], datasets)
 
 
 def loads(data: bytes) -> Index:
@@ -104,7 +117,7 @@ def cached_index(
     versions = store.current_versions()
     if datasets:
         versions = [v for v in versions if v.dataset in datasets]
-    key = cache_key([v.id for v in versions], datasets)
+    key = versions_key(store, versions, datasets)
     directory = cache_dir()
     path = directory / f"{PREFIX}{key}{SUFFIX}"
     if path.exists():

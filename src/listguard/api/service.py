@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import importlib
 import importlib.util
 import logging
@@ -102,12 +101,7 @@ def _build_index(store: Store, versions: list[VersionInfo]) -> Any:
     if importlib.util.find_spec("listguard.index_cache") is None:
         return build()
     cache = importlib.import_module("listguard.index_cache")
-    # Version ids are only unique within one database, and a database deleted and loaded
-    # again reuses them: the key names the database and each version's checksum and load
-    # time too, or another store (a second LISTGUARD_DATABASE_URL under the same home, a
-    # re-created file) with the same ids would be served the first one's index.
-    db = hashlib.sha256(store.url.encode()).hexdigest()[:12]
-    key = cache.cache_key([f"{db}:{v.id}:{v.checksum}:{v.loaded_at}" for v in versions], None)
+    key = cache.versions_key(store, versions)  # names the database too, not only version ids
     path = cache.cache_dir() / f"{cache.PREFIX}{key}{cache.SUFFIX}"
 
     def cached() -> Any:

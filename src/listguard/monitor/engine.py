@@ -52,7 +52,8 @@ def build_list_index(store: Store, snapshot: dict[str, int], progress: Callable[
     from listguard import index_cache
     from listguard.index import Index
 
-    path = index_cache.cache_dir() / f"{index_cache.PREFIX}{index_cache.cache_key(snapshot.values())}{index_cache.SUFFIX}"
+    key = index_cache.versions_key(store, [store.version(v) for v in snapshot.values()])
+    path = index_cache.cache_dir() / f"{index_cache.PREFIX}{key}{index_cache.SUFFIX}"
     if path.exists():
         try:
             return index_cache.load(path)
