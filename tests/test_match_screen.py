@@ -359,6 +359,40 @@ def test_cli_screen_file_and_compare(loaded_home: Path, tmp_path: Path) -> None:
     assert float(rows2[0]["score"]) >= DEFAULT_THRESHOLD > float(rows2[1]["score"])
 
 
+def test_cli_screen_file_is_the_batch_job(loaded_home: Path, tmp_path: Path) -> None:
+    """The production options reach the command: --map, CSV output, --report, bad rows
+    reported (not fatal), the run audited, --resume refused without an output file."""
+    from listguard import audit
+    from listguard.cli import app
+    from listguard.store import open_store
+
+    src = tmp_path / "crm.csv"
+    src.write_text(
+        "customer_no;full_name;dob;kind\n"
+        "K1;Chong Song-hwa;1970;Person\n"
+        "K2;;;Person\n"
+        "K3;Margaret Thornbury;1981-02-30;Person\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "hits.csv"
+    report = tmp_path / "report.html"
+    args = ["screen-file", str(src), "--map", "id=customer_no,name=full_name,birth_date=dob,schema=kind"]
+    result = CliRunner().invoke(app, [*args, "-o", str(out), "--report", str(report), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))  # one row per hit, input order
+    assert list(dict.fromkeys(r["id"] for r in rows)) == ["K1", "K2", "K3"]
+    assert rows[0]["entity_id"] == "us_ofac_sdn:24979" and rows[0]["match"] == "True" and rows[0]["rank"] == "1"
+    k2, k3 = [r for r in rows if r["id"] == "K2"], [r for r in rows if r["id"] == "K3"]
+    assert len(k2) == 1 and k2[0]["error"] == "name is empty" and k2[0]["entity_id"] == ""
+    assert len(k3) == 1 and k3[0]["entity_id"] == "" and k3[0]["error"] == ""
+    html = report.read_text(encoding="utf-8")
+    assert "us_ofac_sdn:24979" in html and "name is empty" in html
+    entry = audit.entries(open_store().engine, action="screen_file", limit=1)[0]
+    assert entry.details["rows"] == 3 and entry.details["rejected"] == 1 and entry.details["rows_with_match"] == 1
+    result = CliRunner().invoke(app, [*args, "--resume"])
+    assert result.exit_code != 0 and "-o FILE" in result.output
+
+
 def test_cli_help_has_examples() -> None:
     from listguard.cli import app
 

@@ -895,11 +895,16 @@ table{{border-collapse:collapse;margin:.5em 0 1.5em}}td,th{{border:1px solid #cc
 _WORKER_SCREENER: Any = None
 
 
-def _screen_chunk(args: tuple[list[dict[str, Any]], int, float | None]) -> list[list[dict[str, Any]]]:
+def _screen_chunk(
+    args: tuple[list[dict[str, Any]], int, float | None, list[str] | None]
+) -> list[list[dict[str, Any]]]:
     """Screen one chunk of rows (in a worker process, or inline)."""
-    rows, limit, threshold = args
+    rows, limit, threshold, datasets = args
     screener = _WORKER_SCREENER
     queries = [make_query(r) for r in rows]
+    if datasets is not None:
+        for q in queries:
+            q.datasets = list(datasets)
     many = getattr(screener, "screen_many", None)
     results = None
     if many is not None:
@@ -940,6 +945,7 @@ def screen_file(
     programs: Callable[[str], list[str]] | None = None,
     lists: list[dict[str, Any]] | None = None,
     stop_after: int | None = None,
+    datasets: list[str] | None = None,
 ) -> BatchSummary:
     """Screen every row of ``in_path`` with ``screener`` and write ``out_path``.
 
@@ -949,6 +955,7 @@ def screen_file(
     written in input order. After each chunk the output is fsynced and a checkpoint
     (``OUT.checkpoint``) records how far the job got; ``resume=True`` continues from there
     (same input file and options required) without redoing or duplicating rows.
+    ``datasets`` restricts screening to those lists (``None``: all the screener has).
     ``programs(entity_id)`` gives the sanctions programs of a hit for the report;
     ``stop_after`` (rows) simulates an interruption, for tests.
     """
@@ -957,6 +964,8 @@ def screen_file(
     kind = detect_format(in_path, fmt)
     out_kind = ResultWriter.detect(out_path, out_fmt)
     options = {"fmt": kind, "out_fmt": out_kind, "mapping": mapping or {}, "encoding": encoding, "limit": limit, "threshold": threshold}
+    if datasets is not None:
+        options["datasets"] = sorted(datasets)
     fingerprint = _fingerprint(in_path, options) if in_path.exists() else {}
     ckpt_path = _checkpoint_path(out_path)
     state: dict[str, Any] | None = None
@@ -1022,8 +1031,8 @@ def screen_file(
         if progress:
             progress(done, total)
 
-    def payload(chunk: list[InputRow | RowError]) -> tuple[list[dict[str, Any]], int, float | None]:
-        return ([r.screening_dict() for r in chunk if isinstance(r, InputRow)], limit, threshold)
+    def payload(chunk: list[InputRow | RowError]) -> tuple[list[dict[str, Any]], int, float | None, list[str] | None]:
+        return ([r.screening_dict() for r in chunk if isinstance(r, InputRow)], limit, threshold, datasets)
 
     _WORKER_SCREENER = screener
     interrupted = False

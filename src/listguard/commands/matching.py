@@ -12,12 +12,22 @@ import io
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any, Iterator, Optional
+from typing import Annotated, Any, Optional
 
 import orjson
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -77,13 +87,6 @@ def _check_datasets(index: Any, datasets: list[str] | None) -> list[str] | None:
             f"no loaded list named {', '.join(unknown)}; loaded: {', '.join(index.datasets)}"
         )
     return datasets
-
-
-def _split(value: str | None) -> list[str]:
-    """Cells may hold several values separated by ``;`` (two countries, two passports)."""
-    if not value:
-        return []
-    return [v.strip() for v in value.split(";") if v.strip()]
 
 
 # ------------------------------------------------------------------------------- screen
@@ -178,38 +181,38 @@ def screen(
 
 
 # -------------------------------------------------------------------------- screen-file
-def _read_queries(path: Path) -> tuple[list[str], list[Any]]:
-    from listguard.matching import Query
+class _RateColumn(ProgressColumn):
+    """Rows per second, for the batch progress bar."""
 
-    ids: list[str] = []
-    queries: list[Any] = []
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        fields = [f.strip().lower() for f in (reader.fieldnames or [])]
-        missing = [c for c in ("id", "name") if c not in fields]
-        if missing:
-            raise _fail(f"{path}: missing column(s) {', '.join(missing)}; expected id,name[,schema,birth_date,country,identifier]")
-        for row in reader:
-            row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
-            ids.append(row.get("id", ""))
-            try:
-                queries.append(
-                    Query(
-                        names=_split(row.get("name")) if ";" in row.get("name", "") else [row.get("name", "")],
-                        schema=row.get("schema") or None,
-                        birth_dates=_split(row.get("birth_date")),
-                        countries=_split(row.get("country")),
-                        identifiers=_split(row.get("identifier")),
-                    )
-                )
-            except ValueError as exc:
-                queries.append(str(exc))
-    return ids, queries
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} rows/s" if speed else "- rows/s", style="progress.data.speed")
 
 
 def screen_file(
-    input: Annotated[Path, typer.Argument(help="CSV with columns id,name and optionally schema,birth_date,country,identifier.", exists=True, dir_okay=False, show_default=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="JSON lines file to write (- for stdout).")] = Path("-"),
+    input: Annotated[
+        Path,
+        typer.Argument(
+            help="Customer file: CSV (delimiter sniffed), JSON lines or Parquet, with columns id,name and "
+            "optionally schema,birth_date,country,identifier (or your own names, see --map).",
+            exists=True,
+            dir_okay=False,
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="Results: .jsonl (one object per row), .csv or .parquet (one row per hit); - for JSON lines on stdout."),
+    ] = Path("-"),
+    map_: Annotated[
+        Optional[list[str]],
+        typer.Option("--map", "-m", help="Your column names: id=customer_no,name=full_name,birth_date=dob (repeatable)."),
+    ] = None,
+    report: Annotated[Optional[Path], typer.Option("--report", help="Also write an HTML summary for a compliance officer.")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run into the same output (same input and options).")] = False,
+    input_format: Annotated[Optional[str], typer.Option("--format", help="Input format: csv, jsonl or parquet (default: from the file).")] = None,
+    output_format: Annotated[Optional[str], typer.Option("--output-format", help="Output format: jsonl, csv or parquet (default: from -o).")] = None,
+    encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV or JSON lines input.")] = "utf-8",
     dataset: Annotated[
         Optional[list[str]], typer.Option("--dataset", "-d", help="Only screen against this list. Repeatable.")
     ] = None,
@@ -219,59 +222,123 @@ def screen_file(
     ] = None,
     workers: Annotated[int, typer.Option("--workers", "-w", min=0, help="Processes to use (0: one per core).")] = 0,
 ) -> None:
-    """Screen every row of a CSV file; write one JSON object per row, in input order.
+    """Screen every row of a customer file; results in input order, memory flat however large.
 
-    Each output line is {"id": ..., "hits": [{"entity_id", "score", "match", "caption",
-    "schema", "matched_name", "datasets", "explanation"}, ...]}, hits sorted by score. Cells may
-    hold several values separated by ";" (two countries, two passports).
+    JSON lines output: one {"id", "line", "hits": [{"entity_id", "score", "match", "caption",
+    "schema", "matched_name", "datasets", "explanation"}, ...]} per row, hits sorted by score.
+    A row that cannot be screened (no name, broken encoding, bad schema) gets "error" and the
+    run goes on; a bad birth date is a "warnings" entry (the row is still screened by name).
+    Cells may hold several values separated by ";" (two countries, two passports). Every run
+    is written to the audit trail. Interrupted? Run the same command with --resume.
 
     Examples:
 
       listguard screen-file customers.csv -o hits.jsonl
 
+      listguard screen-file crm.parquet --map id=customer_no,name=full_name,birth_date=dob -o hits.csv --report report.html
+
       listguard screen-file vessels.csv -o hits.jsonl --dataset us_ofac_sdn --threshold 0.85
     """
-    from listguard.matching import Screener
+    import os
+    import shutil
+    import tempfile
 
-    ids, queries = _read_queries(input)
+    from listguard import audit
+    from listguard.batch import BatchError, parse_map, screen_file as run_batch
+    from listguard.matching import Screener
+    from listguard.store import open_store
+
+    to_stdout = str(output) == "-"
+    if to_stdout and resume:
+        raise _fail("--resume continues a results file: give it with -o FILE")
+    try:
+        mapping = parse_map(map_)
+    except BatchError as exc:
+        raise _fail(str(exc)) from None
     index = _index()
     datasets = _check_datasets(index, dataset)
-    runnable = []
-    for q in queries:
-        if not isinstance(q, str):
-            q.datasets = datasets
-            runnable.append(q)
+    store = open_store()
+    versions = store.current_versions()
+    if datasets:
+        versions = [v for v in versions if v.dataset in datasets]
     screener = Screener(index, threshold=threshold)
-    started = time.perf_counter()
-    with _progress(False) as progress:
-        task = progress.add_task(f"screening {input.name}", total=len(runnable))
-        results = screener.screen_many(
-            runnable,
-            limit=limit,
-            workers=workers,
-            progress=lambda n: progress.update(task, completed=n),
-        )
-    elapsed = time.perf_counter() - started
-    out = sys.stdout.buffer if str(output) == "-" else open(output, "wb")
-    matched = 0
+
+    def programs(entity_id: str) -> list[str]:
+        try:
+            return list(index.get(entity_id).get("program"))
+        except KeyError:
+            return []
+
+    tmpdir = tempfile.mkdtemp(prefix="listguard-screen-file-") if to_stdout else None
+    target = Path(tmpdir) / "results.jsonl" if tmpdir else output
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RateColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
     try:
-        it: Iterator[list[Any]] = iter(results)
-        for row_id, q in zip(ids, queries):
-            if isinstance(q, str):
-                out.write(orjson.dumps({"id": row_id, "hits": [], "error": q}) + b"\n")
-                continue
-            hits = next(it)
-            if any(h.match for h in hits):
-                matched += 1
-            out.write(orjson.dumps({"id": row_id, "hits": [h.to_dict() for h in hits]}) + b"\n")
+        with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
+            task = progress.add_task(f"screening {input.name}", total=None)
+
+            def on_progress(done: int, total: int | None) -> None:
+                progress.update(task, completed=done, total=total)
+
+            summary = run_batch(
+                screener,
+                input,
+                target,
+                fmt=input_format,
+                out_fmt="jsonl" if to_stdout else output_format,
+                mapping=mapping,
+                encoding=encoding,
+                limit=limit,
+                threshold=threshold,
+                report=report,
+                resume=resume,
+                workers=workers or (os.cpu_count() or 1),
+                progress=on_progress,
+                programs=programs,
+                lists=[v.to_dict() for v in versions],
+                datasets=datasets,
+            )
+        if tmpdir:
+            with open(target, "rb") as fh:
+                shutil.copyfileobj(fh, sys.stdout.buffer)
+            sys.stdout.flush()
+    except BatchError as exc:
+        raise _fail(str(exc)) from None
     finally:
-        if out is not sys.stdout.buffer:
-            out.close()
-    rate = len(runnable) / elapsed if elapsed > 0 else float("inf")
+        if tmpdir:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+    audit.record(
+        store.engine,
+        "screen_file",
+        None,
+        {
+            "input": str(input),
+            "output": None if to_stdout else str(output),
+            "rows": summary.rows,
+            "screened": summary.screened,
+            "rejected": summary.rejected,
+            "rows_with_match": summary.rows_with_match,
+            "threshold": screener.threshold,
+            "datasets": datasets,
+            "resumed_from": summary.resumed_from,
+        },
+        [v.id for v in versions],
+    )
+    rate = (summary.rows - summary.resumed_from) / summary.seconds if summary.seconds else 0.0
     err.print(
-        f"{len(queries):,} rows screened against {len(index):,} listed parties in {elapsed:.1f} s "
-        f"({rate:,.0f} rows/s); {matched:,} with a match"
-        + ("" if str(output) == "-" else f"; written to {output}"),
+        f"{summary.rows:,} rows ({summary.screened:,} screened, {summary.rejected:,} not screened: see \"error\" rows) "
+        f"against {len(index):,} listed parties in {summary.seconds:.1f} s ({rate:,.0f} rows/s); "
+        f"{summary.rows_with_match:,} with a match"
+        + ("" if to_stdout else f"; written to {output}")
+        + (f"; report {report}" if report else ""),
         highlight=False,
     )
 
