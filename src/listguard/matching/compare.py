@@ -119,7 +119,7 @@ LOOSE_LATIN = 0.85
 #: looks a row up once per query part, then each listed part in it without building a key).
 _SIM_CACHE: dict[str, dict[str, tuple[float, str]]] = {}
 _SIM_SIZE = [0]
-_SIM_LIMIT = 1_000_000
+_SIM_LIMIT = 500_000  # ~80 bytes an entry, per process
 
 
 def _clear_sim_cache() -> None:
@@ -133,8 +133,6 @@ on_change(_clear_sim_cache)
 def _sim_row(sid: str) -> dict[str, tuple[float, str]]:
     row = _SIM_CACHE.get(sid)
     if row is None:
-        if _SIM_SIZE[0] > _SIM_LIMIT:
-            _clear_sim_cache()
         row = _SIM_CACHE[sid] = {}
     return row
 
@@ -356,6 +354,8 @@ def token_similarity(a: Token, b: Token) -> tuple[float, str]:
         if hit is None:
             hit = row[b.sid] = _name_similarity(a, b)
             _SIM_SIZE[0] += 1
+            if _SIM_SIZE[0] > _SIM_LIMIT:
+                _clear_sim_cache()  # (rows the caller holds stay valid, just detached)
         return hit
     if ka == PARTICLE or kb == PARTICLE:
         if ka == kb and a.canon == b.canon:
@@ -457,7 +457,7 @@ def _joined_similarity(jn: Join, other: Token) -> tuple[float, str]:
     if hit is not None:
         return hit
     hit = _joined(jn, other)
-    if len(_JOIN_CACHE) > 500_000:
+    if len(_JOIN_CACHE) > 100_000:  # ~300 bytes an entry, per process
         _JOIN_CACHE.clear()
     _JOIN_CACHE[ck] = hit
     return hit

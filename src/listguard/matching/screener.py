@@ -72,7 +72,7 @@ NAME_FLOOR = MIN_SCORE - MAX_FEATURE_BOOST - 1e-9
 #: Listed-name entries of the per-token reach cache, at most (per process; ~70 bytes each).
 REACH_BUDGET = 1_500_000
 #: Queries whose name-stage results a screener keeps (per process).
-NAME_CACHE_SIZE = 200_000
+NAME_CACHE_SIZE = 100_000
 
 _MISSING = object()
 
@@ -122,6 +122,11 @@ class Hit:
             "datasets": list(self.datasets),
             "explanation": self.explanation.to_dict(),
         }
+
+
+def _name_key(query: Query) -> tuple[Any, ...]:
+    """What the name stage depends on: the names, the schema and the lists screened."""
+    return (tuple(query.names), query.schema, None if query.datasets is None else tuple(query.datasets))
 
 
 class _Named(NamedTuple):
@@ -431,7 +436,7 @@ class Screener:
         alignment. Depends only on the query's names, schema and datasets, so it is cached:
         a customer file or an API client repeats names a lot (the facts are scored per query)."""
         cache = self._name_cache
-        key = (tuple(query.names), query.schema, None if query.datasets is None else tuple(query.datasets))
+        key = _name_key(query)
         if cache is not None:
             found = cache.get(key)
             if found is not None:
@@ -492,11 +497,20 @@ class Screener:
                     best = _Named(pos, score, al.score, qform, cform, iname.kind, al)
         return best
 
-    def _score(self, query: Query, forms: list[NameForm]) -> list[_Scored]:
+    def _score(
+        self, query: Query, forms: list[NameForm] | None, cached: tuple[_Named, ...] | None = None
+    ) -> list[_Scored]:
+        """Hits with their final scores, best first. ``cached``: the name stage, when the
+        caller found it in the cache (``forms`` may then be ``None``: not analysed)."""
         index = self.index
-        named = {n.pos: n for n in self._name_stage(query, forms)} if forms else {}
+        if cached is not None:
+            named = {n.pos: n for n in cached}
+        else:
+            named = {n.pos: n for n in self._name_stage(query, forms)} if forms else {}
         id_refs = self._identifier_refs(query) if query.identifiers else {}
         if id_refs:
+            if forms is None:
+                forms = self._query_forms(query)
             qweights = [[self._weights.weight(t) for t in f.tokens] for f in forms]
             qtag = tag_for_schema(query.schema)
             for pos in id_refs:
@@ -597,10 +611,12 @@ class Screener:
         if isinstance(query, str):
             query = Query.from_name(query)
         th = self.threshold if threshold is None else float(threshold)
-        forms = self._query_forms(query)
-        if not forms and not query.identifiers:
+        # a name screened recently: its name stage is cached, no need to analyse it again
+        cached = self._name_cache.get(_name_key(query)) if self._name_cache is not None else None
+        forms = None if cached is not None else self._query_forms(query)
+        if cached is None and not forms and not query.identifiers:
             return []
-        scored = self._score(query, forms)
+        scored = self._score(query, forms, cached)
         hits: list[Hit] = []
         for r in scored:
             if len(hits) >= limit:

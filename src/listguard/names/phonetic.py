@@ -383,7 +383,7 @@ def _skip_latin(sym: str, last: bool) -> float:
     return 1.0
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def abjad_cost(abjad: str, latin: str) -> tuple[float, int]:
     """Cost of reading the Latin spelling as a transliteration of the abjad one, and the number
     of consonants in the abjad spelling (the evidence there is)."""

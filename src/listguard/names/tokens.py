@@ -551,7 +551,9 @@ def _strip_titles(items: list[tuple[tuple[str, ...], int, str]], tag: str) -> li
     return out if out else items
 
 
-@lru_cache(maxsize=200_000)
+# (bounded tightly: a NameForm weighs a kilobyte or two, a batch worker keeps this per process;
+# a screener's own per-query cache covers repeated names)
+@lru_cache(maxsize=20_000)
 def analyse_name(name: str, tag: str = ANY) -> NameForm:
     """Tokenise and type one name. ``tag`` is PER/ORG/OBJ/ANY (see :func:`tag_for_schema`)."""
     text = _prenormalise(name, tag)
