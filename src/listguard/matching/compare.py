@@ -558,6 +558,24 @@ def _try_joins(
                     cands.append((s, len(jn.span), (k,), jn.span, how))
 
 
+def _side_bound(
+    best: list[float], toks: tuple[Token, ...], w: Sequence[float], cost: float
+) -> tuple[float, float, list[float]]:
+    """One name's share of :func:`_score_bound`: (sum of best similarity x weight over parts
+    with a partner, least cost of the parts without one, weights of those that could conflict)."""
+    num = 0.0
+    pen = 0.0
+    conf: list[float] = []
+    for i, u in enumerate(best):
+        if u > 0.0:
+            num += u * w[i]
+        else:
+            pen += min(0.75, cost * _missing_factor(toks, i)) * w[i]
+            if toks[i].kind in _CONFLICTING:
+                conf.append(w[i])
+    return num, pen, conf
+
+
 def _score_bound(
     cands: list[tuple[float, int, tuple[int, ...], tuple[int, ...], str]],
     singles: int,
@@ -587,7 +605,6 @@ def _score_bound(
     ``0.75 * w``, at least ``(0.75 - cost) * w`` more than counted; the ``k`` heaviest leftovers
     weigh at least the ``k'`` heaviest of ``A`` (resp. ``B``), so that much more is added.
     """
-    nq, nc = len(qt), len(ct)
     uq = list(best_q)
     uc = list(best_c)
     for s, _size, qi, cj, _how in cands[singles:]:
@@ -598,25 +615,10 @@ def _score_bound(
             if s > uc[j]:
                 uc[j] = s
     cost_q, cost_c = MISSING_COST.get(tag, MISSING_COST["ANY"])
-    num = 0.0
-    pen = 0.0
-    conf_q: list[float] = []
-    conf_c: list[float] = []
-    for i in range(nq):
-        if uq[i] > 0.0:
-            num += uq[i] * wq[i]
-        else:
-            pen += min(0.75, cost_q * _missing_factor(qt, i)) * wq[i]
-            if qt[i].kind in _CONFLICTING:
-                conf_q.append(wq[i])
-    for j in range(nc):
-        if uc[j] > 0.0:
-            num += uc[j] * wc[j]
-        else:
-            pen += min(0.75, cost_c * _missing_factor(ct, j)) * wc[j]
-            if ct[j].kind in _CONFLICTING:
-                conf_c.append(wc[j])
-    num *= 0.5
+    num_q, pen_q, conf_q = _side_bound(uq, qt, wq, cost_q)
+    num_c, pen_c, conf_c = _side_bound(uc, ct, wc, cost_c)
+    num = (num_q + num_c) * 0.5
+    pen = pen_q + pen_c
     k = min(len(conf_q), len(conf_c))
     if k:
         if cost_q < 0.75:
