@@ -96,3 +96,18 @@ def test_allow_list_commands(home: Path, tmp_path: Path) -> None:
     assert runner.invoke(app, ["allow", "--revoke", str(entries[0]["id"])]).exit_code == 0
     assert orjson.loads(runner.invoke(app, ["allow", "--list", "--json"]).stdout) == []
     assert runner.invoke(app, ["allow", "--revoke", str(entries[0]["id"])]).exit_code == 1
+
+
+def test_monitor_add_indexes_the_portfolio_for_re_screening(home: Path, tmp_path: Path) -> None:
+    """After `monitor add` the portfolio's search index is cached up to its revision, so the
+    next list update searches it instead of building it first."""
+    from listguard.monitor.portfolio import PortfolioIndex
+    from listguard.store import open_store
+
+    path = tmp_path / "customers.csv"
+    path.write_text("id,name\nA1,Good Customer\nA2,Other Customer Ltd\n", encoding="utf-8")
+    result = runner.invoke(app, ["monitor", "add", str(path), "--no-screen"])
+    assert result.exit_code == 0, result.output
+    pindex = PortfolioIndex(open_store().engine, "default")
+    chain = pindex._existing()
+    assert chain and chain[0].lo == 0 and chain[-1].hi == pindex.rev > 0

@@ -233,6 +233,17 @@ def register(app: typer.Typer) -> None:
         runs: list[Any] = []
         if screen:
             runs = run_with_progress(store, trigger="add", console=err, portfolio=portfolio, actor=by, quiet=json_out)
+        if report.added or report.updated:
+            # Index the records for delta re-screening now, so the next list update only
+            # searches them (else that re-screen builds the index first: ~1 min per million).
+            from listguard.monitor.portfolio import PortfolioIndex
+
+            with _progress(err, disable=json_out) as progress:
+                progress.add_task(f"indexing portfolio {portfolio} for re-screening", total=None, rate="")
+                try:
+                    PortfolioIndex(store.engine, portfolio).refresh()
+                except OSError as exc:  # the cache folder: the next run builds it instead
+                    err.print(f"[yellow]warning[/] portfolio index not cached ({exc}); the next re-screen builds it")
         if json_out:
             _json({"add": report.to_dict(), "runs": [r.to_dict() for r in runs]})
             return
