@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import logging
 import pickle
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from listguard import __version__
 from listguard.atomic import write_pickle
 from listguard.index import Index
+
+log = logging.getLogger(__name__)
 
 PREFIX = "index-"
 SUFFIX = ".pickle"
@@ -98,18 +101,55 @@ def save(index: Index, path: Path) -> None:
     write_pickle(index, path)
 
 
+def cache_path(store: Any, versions: Sequence[Any], datasets: Iterable[str] | None = None) -> Path:
+    """Where the index over ``versions`` of ``store`` is cached."""
+    return cache_dir() / f"{PREFIX}{versions_key(store, versions, datasets)}{SUFFIX}"
+
+
+def load_cached(path: Path) -> Index | None:
+    """The cached index at ``path``, or ``None`` (a corrupt or incompatible file is removed:
+    it is rebuilt, never fatal)."""
+    if path.exists():
+        try:
+            return load(path)
+        except Exception:
+            path.unlink(missing_ok=True)
+    return None
+
+
+def index_for(
+    store: Any,
+    versions: Sequence[Any],
+    datasets: Iterable[str] | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_build: Callable[[int], None] | None = None,
+) -> Index:
+    """The index over exactly ``versions`` of ``store``: the cached pickle when there is one,
+    else built from those versions' entities (``on_build`` is called first with the number of
+    entities, then ``progress`` with the count done) and saved. A cache folder that cannot be
+    written costs a rebuild next time, nothing else."""
+    path = cache_path(store, versions, datasets)
+    index = load_cached(path)
+    if index is not None:
+        return index
+    if on_build is not None:
+        on_build(sum(v.entity_count for v in versions))
+    index = Index.build((e for v in versions for e in store.version_entities(v.id)), progress=progress)
+    try:
+        save(index, path)
+    except OSError as exc:
+        log.warning("cannot write the index cache %s: %s", path, exc)
+    return index
+
+
 def cached_index(
     datasets: list[str] | None = None,
     progress: Callable[[int], None] | None = None,
     on_build: Callable[[int], None] | None = None,
     store=None,  # type: ignore[no-untyped-def]
 ) -> Index:
-    """The index over the current versions of ``datasets`` (all when ``None``).
-
-    Loads the cached pickle when one matches the current versions; otherwise builds it from
-    the store (``on_build`` is called first with the number of entities to index, then
-    ``progress`` with the count done), saves it and removes stale cache files.
-    """
+    """The index over the current versions of ``datasets`` (all when ``None``), from the cache
+    or built (see :func:`index_for`); other cache files, of older versions, are removed."""
     if store is None:
         from listguard.store import open_store
 
@@ -117,19 +157,9 @@ def cached_index(
     versions = store.current_versions()
     if datasets:
         versions = [v for v in versions if v.dataset in datasets]
-    key = versions_key(store, versions, datasets)
-    directory = cache_dir()
-    path = directory / f"{PREFIX}{key}{SUFFIX}"
-    if path.exists():
-        try:
-            return load(path)
-        except Exception:  # a corrupt or incompatible cache is rebuilt, never fatal
-            path.unlink(missing_ok=True)
-    if on_build is not None:
-        on_build(sum(v.entity_count for v in versions))
-    index = Index.build(store.current_entities(datasets or None), progress=progress)
-    save(index, path)
-    for old in directory.glob(f"{PREFIX}*{SUFFIX}"):
+    index = index_for(store, versions, datasets, progress=progress, on_build=on_build)
+    path = cache_path(store, versions, datasets)
+    for old in path.parent.glob(f"{PREFIX}*{SUFFIX}"):
         if old != path:
             old.unlink(missing_ok=True)
     gc.freeze()

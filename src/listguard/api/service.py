@@ -86,47 +86,19 @@ def _now() -> str:
 def _build_index(store: Store, versions: list[VersionInfo]) -> Any:
     """The matcher's compiled index over exactly ``versions``, from the disk cache if possible.
 
-    The cache file is the one ``listguard screen`` uses (same key: the version ids), so a
+    The cache file is the one ``listguard screen`` uses (same key), so a
     server starting after a screening run, or a second worker, loads it in a fraction of the
     build time instead of analysing every name again.
     """
-    index_mod = importlib.import_module("listguard.index")
-
-    def build() -> Any:
-        entities: list[Entity] = []
-        for v in versions:
-            entities.extend(store.version_entities(v.id))
-        return index_mod.Index.build(entities)
-
-    if importlib.util.find_spec("listguard.index_cache") is None:
-        return build()
     cache = importlib.import_module("listguard.index_cache")
-    key = cache.versions_key(store, versions)  # names the database too, not only version ids
-    path = cache.cache_dir() / f"{cache.PREFIX}{key}{cache.SUFFIX}"
-
-    def cached() -> Any:
-        if path.exists():
-            try:
-                return cache.load(path)
-            except Exception:  # a corrupt or incompatible cache is rebuilt, never fatal
-                log.warning("index cache %s unreadable; rebuilding", path)
-        return None
-
-    index = cached()
+    path = cache.cache_path(store, versions)  # names the database too, not only version ids
+    index = cache.load_cached(path)
     if index is not None:
         return index
     # Several workers start together: one builds while the others wait for its file, instead
     # of each spending the same CPU seconds on the same index.
     with _file_lock(path.with_name(path.name + ".lock")):
-        index = cached()
-        if index is not None:
-            return index
-        index = build()
-        try:
-            cache.save(index, path)
-        except OSError as exc:  # a read-only home still serves, it just builds every start
-            log.warning("cannot write the index cache %s: %s", path, exc)
-    return index
+        return cache.index_for(store, versions)
 
 
 @contextlib.contextmanager

@@ -30,7 +30,6 @@ from rapidfuzz.distance import OSA
 
 from listguard.matching.explain import AlignedPart, Explanation, NameExplanation
 from listguard.names.tokens import (
-    HONORIFIC,
     INITIAL,
     NAME,
     NUMBER,
@@ -689,10 +688,10 @@ def align(
             cands.append((0.85, nc, (0,), tuple(range(nc)), ACRONYM))
         elif nc == 1 and nq >= 2 and _acronym(qt, ct[0]):
             cands.append((0.85, nq, tuple(range(nq)), (0,), ACRONYM))
+    wq_cache = wq if wq is not None else [weights.weight(t) for t in qt]
+    wc_cache = wc if wc is not None else [weights.weight(t) for t in ct]
     if floor is not None:
-        wq0 = wq if wq is not None else [weights.weight(t) for t in qt]
-        wc0 = wc if wc is not None else [weights.weight(t) for t in ct]
-        bound = _score_bound(cands, singles, best_q, best_c, qt, ct, wq0, wc0, tag)
+        bound = _score_bound(cands, singles, best_q, best_c, qt, ct, wq_cache, wc_cache, tag)
         if bound < floor:
             return Alignment(bound)
     cands.sort(key=lambda x: (-x[0], -x[1]))
@@ -719,8 +718,6 @@ def align(
         pairs = fixed
     num = 0.0
     den = 0.0
-    wq_cache = wq if wq is not None else [weights.weight(t) for t in qt]
-    wc_cache = wc if wc is not None else [weights.weight(t) for t in ct]
     for qi, cj, s, _how in pairs:
         pw_q = wq_cache[qi[0]] if len(qi) == 1 else max(wq_cache[i] for i in qi)
         pw_c = wc_cache[cj[0]] if len(cj) == 1 else max(wc_cache[j] for j in cj)

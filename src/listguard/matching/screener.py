@@ -35,7 +35,7 @@ from listguard.matching.features import (
 )
 from listguard.matching.query import Query
 from listguard.names import variants
-from listguard.names.phonetic import fold_key, loose_key, skeleton
+from listguard.names.phonetic import skeleton
 from listguard.names.tokens import ANY, NAME, NameForm, analyse_name, split_alternatives, tag_for_schema
 from listguard.names.translit import ABJAD, LATIN
 
@@ -230,7 +230,6 @@ class Screener:
         loose = tok.loose
         long_word = len(loose) >= 8
         abjad = tok.script == ABJAD
-        skel = tok.skel
         for vid, probe_sim in vids.items():
             other = vocab[vid]
             if latin and probe_sim <= 0.8 and other.script == LATIN:

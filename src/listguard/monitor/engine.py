@@ -50,28 +50,11 @@ def build_list_index(store: Store, snapshot: dict[str, int], progress: Callable[
     same cache file, so after a load the index is built once, by whichever runs first.
     """
     from listguard import index_cache
-    from listguard.index import Index
 
-    key = index_cache.versions_key(store, [store.version(v) for v in snapshot.values()])
-    path = index_cache.cache_dir() / f"{index_cache.PREFIX}{key}{index_cache.SUFFIX}"
-    if path.exists():
-        try:
-            return index_cache.load(path)
-        except Exception:  # a corrupt or incompatible cache is rebuilt, never fatal
-            path.unlink(missing_ok=True)
-    if progress:
+    versions = [store.version(v) for v in snapshot.values()]
+    if progress and not index_cache.cache_path(store, versions).exists():
         progress("building the list index")
-
-    def entities() -> Iterable[Entity]:
-        for version_id in snapshot.values():
-            yield from store.version_entities(version_id)
-
-    index = Index.build(entities())
-    try:
-        index_cache.save(index, path)
-    except OSError:
-        pass  # a read-only cache folder costs a rebuild next time, nothing else
-    return index
+    return index_cache.index_for(store, versions)
 
 
 def entity_terms(entity: Entity) -> tuple[list[str], str, list[str]]:
