@@ -22,7 +22,13 @@ from listguard import __version__
 from listguard.api.config import ServerConfig
 from listguard.api.context import AppContext
 from listguard.api.keys import KeyCache, ensure_schema
-from listguard.api.security import ApiError, Authenticator, BodyLimitMiddleware
+from listguard.api.security import (
+    ApiError,
+    Authenticator,
+    BodyLimitMiddleware,
+    BrowserSafetyMiddleware,
+    StrictJsonMiddleware,
+)
 from listguard.api.service import ScreeningService
 from listguard.store import Store, open_store
 
@@ -95,7 +101,10 @@ def create_app(
         ],
     )
     app.state.lg = context
+    # (the last added runs first: the size limit before JSON is read, headers on everything)
+    app.add_middleware(StrictJsonMiddleware)
     app.add_middleware(BodyLimitMiddleware, limit=config.max_body_bytes)
+    app.add_middleware(BrowserSafetyMiddleware)
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> Any:

@@ -52,6 +52,9 @@ class ServerConfig:
     #: Secret that signs UI form tokens (CSRF). Random per process unless set: set it when
     #: several workers serve the UI so a form rendered by one is accepted by another.
     secret: str = field(default_factory=lambda: secrets.token_hex(32))
+    #: Host names a keyless server answers besides loopback ones (``serve --allowed-host``,
+    #: ``LISTGUARD_ALLOWED_HOSTS``, comma-separated): DNS rebinding protection.
+    allowed_hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> "ServerConfig":
@@ -63,4 +66,9 @@ class ServerConfig:
             rate_limit=_int("LISTGUARD_RATE_LIMIT", 6000),
             require_keys=_bool("LISTGUARD_REQUIRE_KEYS"),
             secret=os.environ.get("LISTGUARD_SECRET") or secrets.token_hex(32),
+            allowed_hosts=_hosts(os.environ.get("LISTGUARD_ALLOWED_HOSTS", "")),
         )
+
+
+def _hosts(value: str) -> tuple[str, ...]:
+    return tuple(h.strip().lower().rstrip(".") for h in value.split(",") if h.strip())

@@ -160,6 +160,14 @@ class Authenticator:
                 "this server has no API keys yet, so it only answers requests from this machine; "
                 "create one with `listguard keys create OWNER --role screener`",
             )
+        if not host_allowed(request, self.config.allowed_hosts):
+            raise ApiError(
+                421,
+                f"this server has no API keys yet, so it only answers requests addressed to this "
+                f"machine (localhost, 127.0.0.1), not to {request.headers.get('host', '')!r}: a web page "
+                "could otherwise reach it through DNS rebinding. Allow a name with "
+                "`listguard serve --allowed-host NAME`, or create an API key",
+            )
         return Principal(f"local:{self.local_owner}", "admin")
 
     def check(self, request: Request, role: str) -> Principal:
@@ -293,3 +301,233 @@ async def _send_json(send: Send, status: int, detail: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+# -- DNS rebinding, proxies, browser headers, strict JSON (issue 13) -----------------------------
+
+
+def host_name(host_header: str) -> str:
+    """The host name of a ``Host`` header value, lower-cased, without port or brackets."""
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else host[1:]
+    if host.count(":") == 1:
+        host = host.partition(":")[0]
+    return host.rstrip(".")
+
+
+def is_loopback_name(host: str) -> bool:
+    """``localhost``, ``*.localhost`` (RFC 6761) or a loopback address."""
+    return host == "localhost" or host.endswith(".localhost") or is_loopback_host(host)
+
+
+def host_allowed(request: Request, allowed: tuple[str, ...]) -> bool:
+    """Whether a keyless server may answer a request addressed to this ``Host``.
+
+    A web page can make a browser send requests to 127.0.0.1 under its own domain name (DNS
+    rebinding), so a server answering without keys answers only requests addressed to a
+    loopback name, or to a name the operator allowed (``listguard serve --allowed-host``).
+    Starlette's in-process test client (peer ``testclient``, Host ``testserver``) is local.
+    """
+    name = host_name(request.headers.get("host", ""))
+    if not name:
+        return False
+    if is_loopback_name(name) or name in allowed or "*" in allowed:
+        return True
+    client = request.client
+    return name == "testserver" and client is not None and client.host == "testclient"
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value  # type: ignore[no-any-return]
+    return None
+
+
+def forwarded_proto(value: str) -> str | None:
+    """The ``proto`` of the first element of an RFC 7239 ``Forwarded`` header."""
+    first = value.split(",", 1)[0]
+    for pair in first.split(";"):
+        key, _, val = pair.strip().partition("=")
+        if key.strip().lower() == "proto":
+            val = val.strip().strip('"').lower()
+            return val if val in ("http", "https") else None
+    return None
+
+
+def _trusted_proxies() -> frozenset[str]:
+    import os
+
+    raw = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")  # uvicorn's setting and default
+    return frozenset(p.strip() for p in raw.split(",") if p.strip())
+
+
+#: The UI's policy: everything from this server only; inline style attributes (score bars).
+UI_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+#: Swagger UI (/docs) starts itself with an inline script.
+DOCS_CSP = UI_CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+#: OpenRefine shows the reconciliation preview card in a frame of its own page.
+PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *"
+
+
+class BrowserSafetyMiddleware:
+    """Headers a browser needs, and the scheme a TLS-terminating proxy reports.
+
+    * ``Forwarded: proto=https`` (RFC 7239) from a trusted proxy (uvicorn's
+      ``FORWARDED_ALLOW_IPS``, default 127.0.0.1) makes the request https, as uvicorn already
+      does for ``X-Forwarded-Proto`` (which wins when both are sent): cookies get ``Secure``
+      and links ``https``.
+    * HTML responses carry a Content-Security-Policy and refuse framing (``frame-ancestors
+      'none'``, ``X-Frame-Options: DENY``: clickjacking), except the reconciliation preview,
+      which OpenRefine frames; every response carries ``X-Content-Type-Options: nosniff``.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.trusted = _trusted_proxies()
+
+    def _trusts(self, scope: Scope) -> bool:
+        client = scope.get("client")
+        host = client[0] if client else None
+        if host is None or host == "testclient" or "*" in self.trusted:
+            return True
+        return host in self.trusted
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        fwd = _header(scope, b"forwarded")
+        if fwd is not None and _header(scope, b"x-forwarded-proto") is None and self._trusts(scope):
+            proto = forwarded_proto(fwd.decode("latin-1"))
+            if proto is not None and proto != scope.get("scheme"):
+                scope = dict(scope, scheme=proto)
+        path: str = scope.get("path", "")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                ctype = b""
+                for key, value in headers:
+                    if key.lower() == b"content-type":
+                        ctype = value
+                extra = [(b"x-content-type-options", b"nosniff")]
+                if ctype.startswith(b"text/html"):
+                    if "/reconcile/" in path and path.endswith("/preview"):
+                        extra.append((b"content-security-policy", PREVIEW_CSP.encode()))
+                    else:
+                        csp = DOCS_CSP if path == "/docs" else UI_CSP
+                        extra += [
+                            (b"content-security-policy", csp.encode()),
+                            (b"x-frame-options", b"DENY"),
+                            (b"referrer-policy", b"same-origin"),
+                        ]
+                message = dict(message, headers=headers + extra)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def lone_surrogates(value: Any) -> bool:
+    """Whether a parsed JSON value holds a string with an unpaired UTF-16 surrogate (which
+    no UTF-8 text can carry: it cannot be stored, echoed or compared)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+class StrictJsonMiddleware:
+    """Refuse (422) JSON bodies that Python's lenient parser would accept but that are not
+    text: invalid UTF-8 (which crashed the parser), or a lone surrogate escape such as
+    ``"\\ud800"`` (which crashed the response). orjson, the fast lane's parser, refuses both,
+    so the fast lane and FastAPI's path give the same answer for every body. Well-formed
+    bodies cost one orjson parse; only bodies orjson refuses are looked at further.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        ctype = (_header(scope, b"content-type") or b"").partition(b";")[0].strip().lower()
+        if not (ctype.startswith(b"application/") and (ctype.endswith(b"/json") or ctype.endswith(b"+json"))):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":  # disconnect: let the app see it
+                break
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        problem = _json_problem(body)
+        if problem is not None:
+            import orjson
+
+            detail = f"invalid request: body: {problem}"
+            payload = orjson.dumps({
+                "detail": detail,
+                "status": 422,
+                "errors": [{"loc": ["body"], "msg": problem, "type": "json_invalid"}],
+            })
+            await send({
+                "type": "http.response.start",
+                "status": 422,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
+            })
+            await send({"type": "http.response.body", "body": payload})
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _json_problem(body: bytes) -> str | None:
+    if not body:
+        return None
+    import json
+
+    import orjson
+
+    try:
+        orjson.loads(body)
+        return None
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        data = json.loads(body)
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8 text (byte {exc.start}): JSON decode error"
+    except ValueError:
+        return None  # plainly malformed: FastAPI reports it (422 json_invalid) as always
+    except RecursionError:
+        return "nested too deeply: JSON decode error"
+    if lone_surrogates(data):
+        return "a string holds a lone UTF-16 surrogate escape (e.g. \\ud800): JSON decode error"
+    return None

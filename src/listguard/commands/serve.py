@@ -47,6 +47,14 @@ def serve(
     ] = None,
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log every request.")] = False,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    allowed_host: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--allowed-host",
+            help="A Host name to answer besides localhost/127.0.0.1 while no API key exists "
+            "(repeatable). Other names get 421: protection against DNS rebinding.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the screening API (yente-compatible /match) and the analyst web UI.
 
@@ -83,6 +91,8 @@ def serve(
         raise typer.Exit(2)
     if reload_seconds is not None:
         os.environ["LISTGUARD_RELOAD_SECONDS"] = str(reload_seconds)
+    if allowed_host:
+        os.environ["LISTGUARD_ALLOWED_HOSTS"] = ",".join(allowed_host)
     if workers > 1 and not os.environ.get("LISTGUARD_SECRET"):
         import secrets
 
