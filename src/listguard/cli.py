@@ -6,8 +6,6 @@ their own commands from :mod:`listguard.commands` so this module stays about the
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -200,11 +198,9 @@ def load(
 
 def _after_load(outcomes: list[object]) -> None:
     """Hook for monitoring: re-screen portfolios when a list changed (see listguard.monitor)."""
-    try:
-        hook = importlib.import_module("listguard.monitor.hooks")
-    except ModuleNotFoundError:
-        return
-    hook.after_load(outcomes, console=err)
+    from listguard.monitor import hooks
+
+    hooks.after_load(outcomes, console=err)
 
 
 # ------------------------------------------------------------------------------------ sources
@@ -380,18 +376,10 @@ def show(
 
 def _register_commands() -> None:
     """Attach the command groups other modules own (screening, evaluation, monitoring...)."""
-    for name in (
-        "listguard.commands.update",
-        "listguard.commands.matching",
-        "listguard.commands.evaluation",
-        "listguard.commands.monitor",
-        "listguard.commands.text",
-        "listguard.commands.serve",
-    ):
-        spec = importlib.util.find_spec(name)
-        if spec is None:
-            continue
-        importlib.import_module(name).register(app)
+    from listguard.commands import evaluation, matching, monitor, serve, text, update
+
+    for module in (update, matching, evaluation, monitor, text, serve):
+        module.register(app)
 
 
 _register_commands()

@@ -7,8 +7,6 @@ version and lands in the audit trail, here with the API key's owner as the actor
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -18,22 +16,13 @@ from sqlalchemy import select
 from listguard.api.context import ctx, require
 from listguard.api.routes import json_response
 from listguard.api.security import ApiError, Principal
+from listguard.monitor import alerts as monitor_alerts
+from listguard.monitor import decisions as monitor_decisions
+from listguard.monitor import schema as monitor_schema
 
 router = APIRouter(tags=["alerts"])
 
 STATUSES = ("open", "false_positive", "true_match", "escalated", "closed", "all")
-
-
-def monitor() -> Any:
-    """The monitoring package's alert functions (503 when this build has none)."""
-    if importlib.util.find_spec("listguard.monitor.alerts") is None:
-        raise ApiError(503, "monitoring (listguard.monitor) is not installed in this build")
-    return importlib.import_module("listguard.monitor.alerts")
-
-
-def decisions_module() -> Any:
-    monitor()
-    return importlib.import_module("listguard.monitor.decisions")
 
 
 class DecisionRequest(BaseModel):
@@ -45,19 +34,16 @@ class DecisionRequest(BaseModel):
 def list_alerts(request: Request, status: str, portfolio: str | None, limit: int) -> list[dict[str, Any]]:
     if status not in STATUSES:
         raise ApiError(400, f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
-    alerts = monitor()
-    return alerts.list_alerts(  # type: ignore[no-any-return]
+    return monitor_alerts.list_alerts(
         ctx(request).store.engine, status=status, portfolio=portfolio or None, limit=limit
     )
 
 
 def decision_history(request: Request, limit: int = 200, alert_id: int | None = None) -> list[dict[str, Any]]:
     """Decisions, newest first (read-only over the monitoring tables)."""
-    monitor()
-    schema = importlib.import_module("listguard.monitor.schema")
     engine = ctx(request).store.engine
-    schema.ensure_schema(engine)
-    t = schema.decisions
+    monitor_schema.ensure_schema(engine)
+    t = monitor_schema.decisions
     query = select(t).order_by(t.c.id.desc()).limit(limit)
     if alert_id is not None:
         query = query.where(t.c.alert_id == alert_id)
@@ -66,12 +52,11 @@ def decision_history(request: Request, limit: int = 200, alert_id: int | None = 
 
 
 def decide(request: Request, alert_id: int, decision: str, reason: str, principal: Principal) -> dict[str, Any]:
-    mod = decisions_module()
     try:
-        return mod.decide(  # type: ignore[no-any-return]
+        return monitor_decisions.decide(
             ctx(request).store.engine, alert_id, decision, reason=reason, by=principal.actor
         )
-    except mod.DecisionError as exc:
+    except monitor_decisions.DecisionError as exc:
         status = 404 if str(exc).startswith("no alert") else 400
         raise ApiError(status, str(exc)) from exc
 
@@ -85,7 +70,7 @@ def get_alerts(
     _principal: Principal = Depends(require("analyst")),
 ) -> Response:
     alerts = list_alerts(request, status, portfolio, limit)
-    counts = monitor().count_by_status(ctx(request).store.engine, portfolio or None)
+    counts = monitor_alerts.count_by_status(ctx(request).store.engine, portfolio or None)
     return json_response({"alerts": alerts, "counts": counts, "limit": limit})
 
 
@@ -95,7 +80,7 @@ def get_alert(
     alert_id: int = Path(),
     _principal: Principal = Depends(require("analyst")),
 ) -> Response:
-    alert = monitor().get_alert(ctx(request).store.engine, alert_id)
+    alert = monitor_alerts.get_alert(ctx(request).store.engine, alert_id)
     if alert is None:
         raise ApiError(404, f"no alert {alert_id}")
     return json_response(alert)

@@ -8,7 +8,6 @@ database).
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
@@ -187,9 +186,4 @@ def _error_handlers(app: FastAPI) -> None:
         )
 
 
-def monitoring_available() -> bool:
-    """Whether the monitoring package (alerts, decisions) is part of this build."""
-    return importlib.util.find_spec("listguard.monitor.alerts") is not None
-
-
-__all__: list[Any] = ["create_app", "monitoring_available"]
+__all__ = ["create_app"]

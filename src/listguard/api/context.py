@@ -6,12 +6,12 @@ Also the one place that turns a matcher query into hits over a snapshot, so ``/m
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from fastapi import Request
 
+from listguard import matching
 from listguard.api.config import ServerConfig
 from listguard.api.security import ApiError, Authenticator, Principal
 from listguard.api.service import ScreeningService, Snapshot
@@ -50,25 +50,9 @@ def snapshot(request: Request) -> Snapshot:
     return service.snapshot
 
 
-_matching: Any = None
-
-
-def matching_module() -> Any:
-    global _matching
-    module = _matching
-    if module is None:  # imported once; a request then only reads the global
-        try:
-            module = _matching = importlib.import_module("listguard.matching")
-        except ModuleNotFoundError as exc:
-            raise ApiError(503, "the matching engine (listguard.matching) is not installed in this build") from exc
-    return module
-
-
 def default_threshold() -> float:
-    try:
-        return float(matching_module().DEFAULT_THRESHOLD)
-    except (ApiError, AttributeError):
-        return 0.7
+    """The product's match threshold (:data:`listguard.matching.DEFAULT_THRESHOLD`)."""
+    return matching.DEFAULT_THRESHOLD
 
 
 def resolve_dataset(snap: Snapshot, dataset: str) -> list[str] | None:
@@ -88,11 +72,8 @@ def screen(
     limit: int,
     threshold: float | None,
     exclude: set[str] | frozenset[str] = frozenset(),
-) -> list[Any]:
+) -> list[matching.Hit]:
     """Ranked hits for one query (at most ``limit``, ``exclude``d ids removed)."""
-    if snap.screener is None:
-        raise ApiError(503, "the matching engine (listguard.matching) is not installed in this build")
-    matching = matching_module()
     try:
         query = matching.Query(datasets=datasets, **fields)
     except ValueError as exc:  # the matcher's own validation (schema...): the caller's fault

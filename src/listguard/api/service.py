@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import importlib
-import importlib.util
 import logging
 import threading
 import time
@@ -28,24 +26,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+from listguard import index_cache
+from listguard.index import Index
+from listguard.matching import Screener
 from listguard.model import Entity
 from listguard.store import Store, VersionInfo
 
 log = logging.getLogger("listguard.api")
-
-
-def matching_available() -> bool:
-    """Whether the matching engine (``listguard.matching``) is installed in this build."""
-    return importlib.util.find_spec("listguard.matching") is not None and _has_screener()
-
-
-def _has_screener() -> bool:
-    try:
-        module = importlib.import_module("listguard.matching")
-    except ImportError as exc:  # a broken engine must be visible, not silently "absent"
-        log.error("listguard.matching failed to import: %s", exc)
-        return False
-    return hasattr(module, "Screener") and hasattr(module, "Query")
 
 
 @dataclass(frozen=True)
@@ -57,7 +44,7 @@ class Snapshot:
     entities: Mapping[str, Entity]
     #: target entity id -> ((source entity id, relation), ...): who links *to* an entity.
     linked_from: Mapping[str, tuple[tuple[str, str], ...]]
-    screener: Any | None
+    screener: Screener
     built_at: str
     build_seconds: float
     #: Per-snapshot memo of derived data (e.g. serialised entity properties for responses).
@@ -83,22 +70,21 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _build_index(store: Store, versions: list[VersionInfo]) -> Any:
+def _build_index(store: Store, versions: list[VersionInfo]) -> Index:
     """The matcher's compiled index over exactly ``versions``, from the disk cache if possible.
 
     The cache file is the one ``listguard screen`` uses (same key), so a
     server starting after a screening run, or a second worker, loads it in a fraction of the
     build time instead of analysing every name again.
     """
-    cache = importlib.import_module("listguard.index_cache")
-    path = cache.cache_path(store, versions)  # names the database too, not only version ids
-    index = cache.load_cached(path)
+    path = index_cache.cache_path(store, versions)  # names the database too, not only version ids
+    index = index_cache.load_cached(path)
     if index is not None:
         return index
     # Several workers start together: one builds while the others wait for its file, instead
     # of each spending the same CPU seconds on the same index.
     with _file_lock(path.with_name(path.name + ".lock")):
-        return cache.index_for(store, versions)
+        return index_cache.index_for(store, versions)
 
 
 @contextlib.contextmanager
@@ -127,14 +113,8 @@ def build_snapshot(store: Store, versions: list[VersionInfo] | None = None) -> S
     started = time.perf_counter()
     if versions is None:
         versions = store.current_versions()
-    index: Any = None
-    if matching_available():
-        index = _build_index(store, versions)
-        entities = list(index)
-    else:
-        entities = []
-        for v in versions:
-            entities.extend(store.version_entities(v.id))
+    index = _build_index(store, versions)
+    entities = list(index)
     by_id: dict[str, Entity] = {}
     linked: dict[str, list[tuple[str, str]]] = {}
     for e in entities:
@@ -145,12 +125,10 @@ def build_snapshot(store: Store, versions: list[VersionInfo] | None = None) -> S
         for link in e.links:
             if link.target:
                 linked.setdefault(link.target, []).append((e.id, link.relation))
-    screener = None
-    if index is not None:
-        # Last, right before the swap: the Screener registers the index's name variants with
-        # the comparer (process-wide), and the old snapshot serves until the swap.
-        screener = importlib.import_module("listguard.matching").Screener(index)
-        screener.warm_up()  # the first requests after a (re)load do not pay for lazy tables
+    # Last, right before the swap: the Screener registers the index's name variants with
+    # the comparer (process-wide), and the old snapshot serves until the swap.
+    screener = Screener(index)
+    screener.warm_up()  # the first requests after a (re)load do not pay for lazy tables
     return Snapshot(
         key=version_key(versions),
         versions=tuple(versions),

@@ -134,12 +134,7 @@ def register(app: typer.Typer) -> None:
 
 def _after_update(report: Any) -> None:
     """Let monitoring re-screen after a new version (same hook as ``listguard load``)."""
-    import importlib.util
-
-    if importlib.util.find_spec("listguard.monitor.hooks") is None:
-        return
     from listguard.loader import LoadOutcome
-    import importlib
+    from listguard.monitor import hooks
 
-    hooks = importlib.import_module("listguard.monitor.hooks")
     hooks.after_load([LoadOutcome(path=Path(report.version.source), report=report)], console=err)

@@ -302,7 +302,7 @@ def alerts_page(
     from listguard.api import alerts as api_alerts
 
     alerts = api_alerts.list_alerts(request, status, portfolio or None, 500)
-    counts = api_alerts.monitor().count_by_status(ctx(request).store.engine, portfolio or None)
+    counts = api_alerts.monitor_alerts.count_by_status(ctx(request).store.engine, portfolio or None)
     history = api_alerts.decision_history(request, 50)
     return render(
         request, "alerts.html", principal, alerts=alerts, counts=counts, status=status,
