@@ -94,7 +94,7 @@ def test_issue_scenario_from_the_cli(home: Path, tmp_path: Path) -> None:
     after_reload = [a for a in alerts() if a["record_id"] == "C001"]
     assert [(a["reason"], a["status"]) for a in after_reload] == [("new_entity", "false_positive")]
     # ... and through the list going back to 2021 (TEKSLER removed) and forward again
-    cli("load", str(OFAC_2021), "--force")
+    cli("load", str(OFAC_2021), "--force", "--allow-older")
     cli("load", str(OFAC_LATEST), "--force")
     assert [(a["reason"], a["status"]) for a in alerts() if a["record_id"] == "C001"] == [("new_entity", "false_positive")]
 

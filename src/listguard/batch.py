@@ -41,6 +41,8 @@ from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 
 import orjson
 
+from listguard.listdates import published_label
+
 #: Canonical input fields (what ``--map`` maps onto).
 FIELDS = ("id", "name", "schema", "birth_date", "country", "identifier")
 #: Fields that may hold several values separated by ``;``.
@@ -856,7 +858,8 @@ def write_report(summary: BatchSummary, path: Path | str) -> None:
         )
     lists = "".join(
         f"<li>{e(str(item.get('dataset')))} version {e(str(item.get('version')))}"
-        f" ({e(str(item.get('published_at') or item.get('loaded_at') or ''))}, {int(item.get('entity_count') or 0):,} entities)</li>"
+        f": published {e(published_label(item.get('published_at'), item.get('warnings') or ()))},"
+        f" loaded {e(str(item.get('loaded_at') or '')[:16].replace('T', ' '))} UTC, {int(item.get('entity_count') or 0):,} entities</li>"
         for item in summary.lists
     )
     errors = "".join(f"<li>{e(x)}</li>" for x in summary.errors)

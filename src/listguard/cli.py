@@ -26,6 +26,7 @@ from rich.table import Table
 
 from listguard import __version__, settings
 from listguard.sources.base import SourceError
+from listguard.termout import print_table
 
 app = typer.Typer(
     name="listguard",
@@ -81,6 +82,18 @@ def load(
         Optional[str],
         typer.Option("--dataset", help="Dataset name for FollowTheMoney files (default: from the file)."),
     ] = None,
+    published: Annotated[
+        Optional[str],
+        typer.Option(
+            "--published",
+            metavar="YYYY-MM-DD",
+            help="The list's publication date, for formats that do not state one (OFAC CSV, CSL).",
+        ),
+    ] = None,
+    allow_older: Annotated[
+        bool,
+        typer.Option("--allow-older", help="Make a list current even if it is older than the current version."),
+    ] = False,
 ) -> None:
     """Load official lists as new versions of their datasets; the format is detected.
 
@@ -96,8 +109,21 @@ def load(
       LISTGUARD_LISTS=/data/lists listguard load
 
       listguard load --dataset os_eu_fsf eu_fsf.ftm.json     # an FtM file under its own name
+
+      listguard load ../shared/data/lists/ofac/sdn_latest --published 2024-05-03
+
+    A list published before the current version is stored (listguard diff shows it) but
+    stays non-current unless --allow-older is given. FollowTheMoney files are loaded only
+    when named, never from a folder, and never under an official list's name.
     """
+    from listguard.listdates import parse_published, published_label
     from listguard.loader import LoadOutcome, find_lists, load_candidate
+
+    if published is not None:
+        try:
+            published = parse_published(published)
+        except ValueError as exc:
+            raise fail(str(exc))
 
     if not paths:
         default = settings.lists_dir()
@@ -109,7 +135,14 @@ def load(
     except SourceError as exc:
         raise fail(str(exc))
     if not candidates:
-        raise fail(f"no list files found under {', '.join(map(str, paths))}")
+        ftm_files = [p for p in unknown if _is_ftm(p)]
+        hint = (
+            f"; {len(ftm_files)} FollowTheMoney file(s) there are samples or exports, loaded only "
+            f"when named, e.g. listguard load {ftm_files[0]}"
+            if ftm_files
+            else ""
+        )
+        raise fail(f"no official list files found under {', '.join(map(str, paths))}{hint}")
     store = _store()
     outcomes: list[LoadOutcome] = []
     with Progress(
@@ -136,6 +169,8 @@ def load(
                     cand,
                     force=force,
                     dataset=dataset,
+                    published=published,
+                    allow_older=allow_older,
                     on_parsed=parsed,
                     progress=lambda n, task=task: progress.advance(task, n),
                 )
@@ -159,6 +194,7 @@ def load(
                         "skipped": o.report.skipped if o.report else None,
                         "reason": o.report.reason if o.report else None,
                         "version": o.report.version.to_dict() if o.report and o.report.version else None,
+                        "not_current": o.report.not_current if o.report else None,
                         "stats": o.report.stats if o.report else None,
                     }
                     for o in outcomes
@@ -177,7 +213,7 @@ def load(
             r = o.report
             if r.skipped:
                 assert r.previous is not None
-                table.add_row(r.dataset, str(r.previous.seq), f"{r.previous.entity_count:,}", r.previous.published_at or "", f"{o.seconds:.2f}", f"unchanged: {r.reason}")
+                table.add_row(r.dataset, str(r.previous.seq), f"{r.previous.entity_count:,}", published_label(r.previous.published_at, r.previous.warnings), f"{o.seconds:.2f}", f"unchanged: {r.reason}")
                 continue
             assert r.version is not None
             # The parser's anomaly counts: the largest few here, all of them in --json.
@@ -185,10 +221,25 @@ def load(
             notes = ", ".join(f"{k}={v:,}" for k, v in top)
             if len(r.stats) > 3:
                 notes += f" (+{len(r.stats) - 3} more counts in --json)"
-            table.add_row(r.dataset, str(r.version.seq), f"{r.version.entity_count:,}", r.version.published_at or "", f"{o.seconds:.2f}", notes)
-        console.print(table)
+            if r.not_current:
+                notes = "stored, NOT current (older than the current version; see below)" + (f"; {notes}" if notes else "")
+            table.add_row(r.dataset, str(r.version.seq), f"{r.version.entity_count:,}", published_label(r.version.published_at, r.version.warnings), f"{o.seconds:.2f}", notes)
+        print_table(console, table, keep=("dataset",))
+        ftm_files = [p for p in unknown if _is_ftm(p)]
         for path in unknown:
-            err.print(f"[yellow]skipped[/] {path}: not a known list format", soft_wrap=True)
+            if path not in ftm_files:
+                err.print(f"[yellow]skipped[/] {path}: not a known list format", soft_wrap=True, highlight=False)
+        if ftm_files:
+            err.print(
+                f"[yellow]skipped[/] {len(ftm_files)} FollowTheMoney file(s), samples or exports rather "
+                "than official lists (a folder load leaves them out; name a file to import it as its "
+                f"own dataset, e.g. listguard load {ftm_files[0]}): " + ", ".join(p.name for p in ftm_files),
+                soft_wrap=True,
+                highlight=False,
+            )
+        for o in outcomes:
+            if o.report is not None and o.report.not_current:
+                err.print(f"[yellow]not current:[/] {o.report.not_current}", soft_wrap=True, highlight=False)
         for o in failed:
             err.print(f"[bold red]error:[/] {o.error}", highlight=False, soft_wrap=True)
     if failed:
@@ -196,11 +247,20 @@ def load(
     _after_load(outcomes)
 
 
+def _is_ftm(path: Path) -> bool:
+    from listguard.sources import ftm
+
+    try:
+        return bool(ftm.detect(path))
+    except OSError:
+        return False
+
+
 def _after_load(outcomes: list[object]) -> None:
     """Hook for monitoring: re-screen portfolios when a list changed (see listguard.monitor)."""
-    from listguard.monitor import hooks
+    from listguard.commands import monitor
 
-    hooks.after_load(outcomes, console=err)
+    monitor.after_load(outcomes, err)
 
 
 # ------------------------------------------------------------------------------------ sources
@@ -229,6 +289,8 @@ def sources(
     if not versions:
         console.print("No lists loaded yet. Try: listguard load PATH (see listguard load --help)")
         return
+    from listguard.listdates import published_label
+
     table = Table(title=f"Datasets in {settings.database_url()}")
     for col in ("dataset", "version", "current", "entities", "by schema", "published", "loaded", "checksum"):
         table.add_column(col)
@@ -239,11 +301,11 @@ def sources(
             "yes" if v.current else "",
             f"{v.entity_count:,}",
             ", ".join(f"{k} {n:,}" for k, n in v.counts.items()),
-            v.published_at or "-",
-            v.loaded_at,
+            published_label(v.published_at, v.warnings),
+            v.loaded_at[:16].replace("T", " "),
             v.checksum[:12],
         )
-    console.print(table)
+    print_table(console, table, keep=("dataset",))
 
 
 # --------------------------------------------------------------------------------------- diff

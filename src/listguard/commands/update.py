@@ -37,6 +37,7 @@ def register(app: typer.Typer) -> None:
 
           LISTGUARD_SOURCE_BASE_URL=http://127.0.0.1:8080 listguard update un_sc_sanctions
         """
+        from listguard.listdates import latest_http_date
         from listguard.loader import find_lists, load_candidate
         from listguard.sources.base import SourceError
         from listguard.store import open_store
@@ -100,7 +101,14 @@ def register(app: typer.Typer) -> None:
                     candidates, _ = find_lists([fetched.load_path])
                     if len(candidates) != 1:
                         raise SourceError(fetched.load_path, f"expected one list, found {len(candidates)}")
-                    report = load_candidate(store, candidates[0], force=force, loaded_by="listguard update")
+                    # The file's own date wins; else the publisher's Last-Modified.
+                    report = load_candidate(
+                        store,
+                        candidates[0],
+                        force=force,
+                        loaded_by="listguard update",
+                        published_default=latest_http_date(f.last_modified for f in fetched.files),
+                    )
                 except (SourceError, ValueError) as exc:
                     failures += 1
                     rows.append((dataset, "[red]load failed[/]", f"{exc} (previous version kept)"))
@@ -110,6 +118,8 @@ def register(app: typer.Typer) -> None:
                 save_state(state_path, state)
                 if report.skipped:
                     rows.append((dataset, "unchanged", report.reason or ""))
+                elif report.not_current:
+                    rows.append((dataset, "[yellow]older, not current[/]", report.not_current))
                 else:
                     assert report.version is not None
                     rows.append(
@@ -134,7 +144,7 @@ def register(app: typer.Typer) -> None:
 
 def _after_update(report: Any) -> None:
     """Let monitoring re-screen after a new version (same hook as ``listguard load``)."""
+    from listguard.commands import monitor
     from listguard.loader import LoadOutcome
-    from listguard.monitor import hooks
 
-    hooks.after_load([LoadOutcome(path=Path(report.version.source), report=report)], console=err)
+    monitor.after_load([LoadOutcome(path=Path(report.version.source), report=report)], err)

@@ -75,6 +75,8 @@ class LoadReport:
     previous: VersionInfo | None = None
     stats: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: Set when the new version was stored but not made current (an older publication): why.
+    not_current: str | None = None
 
 
 def _now() -> str:
@@ -117,11 +119,14 @@ class Store:
         title: str | None = None,
         progress: Callable[[int], None] | None = None,
         loaded_by: str | None = None,
+        make_current: bool = True,
     ) -> LoadReport:
         """Write ``result`` as the new current version of its dataset, atomically.
 
         A file identical to the current version (same checksum) is not loaded again unless
-        ``force``: re-running a scheduled load must not create empty "changes".
+        ``force``: re-running a scheduled load must not create empty "changes". With
+        ``make_current=False`` (an older publication) the version is stored, so it can be
+        diffed, but the dataset's current version stays as it is.
         """
         dataset = result.dataset
         checksum = result.checksum() if result.files else _entities_checksum(result.entities)
@@ -185,11 +190,12 @@ class Store:
                 conn.execute(insert(t.version_entities), carried)
             self._write_entities(conn, version_id, result.entities, progress)
             _fault("load", -1)
-            conn.execute(
-                update(t.datasets)
-                .where(t.datasets.c.name == dataset)
-                .values(current_version_id=version_id, title=title)
-            )
+            if make_current or previous is None:
+                conn.execute(
+                    update(t.datasets)
+                    .where(t.datasets.c.name == dataset)
+                    .values(current_version_id=version_id, title=title)
+                )
             # Same transaction: the audit entry exists exactly when the version does.
             audit.record(
                 conn,
@@ -204,6 +210,7 @@ class Store:
                     "published_at": result.published_at,
                     "entities": entity_count,
                     "patch": result.partial,
+                    "current": make_current or previous is None,
                     "previous_version_id": previous.id if previous else None,
                     "stats": result.stats,
                 },
