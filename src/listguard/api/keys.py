@@ -11,8 +11,9 @@ Roles are ordered: ``screener`` (match, search, entities, reconciliation) < ``an
 below it can.
 
 The table lives in the store's database (SQLite or PostgreSQL) so several server processes
-share it; :func:`ensure_schema` creates it when missing, and the Alembic migrations carry the
-same definition for deployments that manage their schema.
+share it; its definition is in :mod:`listguard.store.keys_schema` (re-exported here as
+``api_keys`` and ``metadata``), :func:`ensure_schema` creates it when missing, and the Alembic
+migrations carry the same definition for deployments that manage their schema.
 """
 
 from __future__ import annotations
@@ -26,39 +27,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Engine,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Engine, insert, select, update
+
+from listguard.store.keys_schema import api_keys, metadata
 
 ROLES = ("screener", "analyst", "admin")
 _RANK = {role: i for i, role in enumerate(ROLES)}
 PREFIX = "lg"
-
-metadata = MetaData()
-
-api_keys = Table(
-    "api_keys",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("owner", String(200), nullable=False),
-    Column("role", String(20), nullable=False),
-    Column("hash", String(64), nullable=False),
-    Column("created_at", String(40), nullable=False),
-    Column("expires_at", String(40), nullable=True),
-    Column("revoked_at", String(40), nullable=True),
-    # Requests per minute this key may make; NULL means the server's default.
-    Column("rate_limit", Integer, nullable=True),
-    Column("note", Text, nullable=True),
-)
 
 
 class KeyProblem(ValueError):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Callable, Iterable, Optional
 
 import orjson
 import typer
@@ -73,28 +73,48 @@ def run_with_progress(
     quiet: bool = False,
 ) -> list[Any]:
     """Run one portfolio (or all) with a Rich progress bar on ``console``."""
-    import time
-
     from listguard.monitor.rescreen import run, run_all
 
     with _progress(console, disable=quiet) as progress:
-        task: TaskID | None = None
-        started = time.perf_counter()
-
-        def on_progress(message: str, done: int, total: int | None) -> None:
-            nonlocal task, started
-            if task is None:
-                task = progress.add_task(message, total=total, rate="")
-            if total is None and done == 0:
-                progress.update(task, description=message, total=None, completed=0, rate="")
-                started = time.perf_counter()
-                return
-            elapsed = max(time.perf_counter() - started, 1e-6)
-            progress.update(task, description=message, total=total, completed=done, rate=f"{done / elapsed:,.0f}/s" if done else "")
-
+        on_progress = _bar_callback(progress)
         if portfolio:
             return [run(store, portfolio, actor=actor, trigger=trigger, progress=on_progress, deliver=deliver)]
         return run_all(store, actor=actor, trigger=trigger, progress=on_progress, deliver=deliver)
+
+
+def _bar_callback(progress: Progress) -> Callable[[str, int, int | None], None]:
+    """A monitoring ``progress(message, done, total)`` callback that drives ``progress``."""
+    import time
+
+    task: TaskID | None = None
+    started = time.perf_counter()
+
+    def on_progress(message: str, done: int, total: int | None) -> None:
+        nonlocal task, started
+        if task is None:
+            task = progress.add_task(message, total=total, rate="")
+        if total is None and done == 0:
+            progress.update(task, description=message, total=None, completed=0, rate="")
+            started = time.perf_counter()
+            return
+        elapsed = max(time.perf_counter() - started, 1e-6)
+        progress.update(task, description=message, total=total, completed=done, rate=f"{done / elapsed:,.0f}/s" if done else "")
+
+    return on_progress
+
+
+def after_load(outcomes: Iterable[Any], console: Console) -> bool:
+    """After ``listguard load`` or ``update``: :func:`listguard.monitor.hooks.after_load` (audit,
+    then re-screen every portfolio) with a progress bar and the runs' table on ``console``."""
+    from listguard.monitor import hooks
+
+    with _progress(console) as progress:
+        return hooks.after_load(
+            outcomes,
+            console=console,
+            progress=_bar_callback(progress),
+            on_runs=lambda runs: print_run_reports(runs, console),
+        )
 
 
 def print_run_reports(reports: list[Any], out: Console) -> None:

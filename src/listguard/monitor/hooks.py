@@ -9,14 +9,21 @@ it is cheap enough to do every time. ``LISTGUARD_MONITOR_AUTO=0`` turns the auto
 A monitoring failure never undoes or fails the load that triggered it: the lists *are* loaded,
 the portfolios' watermarks did not move, and the next run (automatic or by hand) re-screens the
 same delta. The error is printed with that advice, and :func:`after_load` returns False.
+
+This is the domain side: it reports progress through a callback and hands the run reports to
+``on_runs``; the commands (``listguard load``, ``listguard update``) wrap it with a progress
+bar and the runs' table (:func:`listguard.commands.monitor.after_load`).
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from rich.console import Console
+
+if TYPE_CHECKING:  # rescreen (and the matcher behind it) loads only when a run is due
+    from listguard.monitor.rescreen import Progress, RunReport
 
 
 def _reports(outcomes: Iterable[Any]) -> list[Any]:
@@ -28,8 +35,17 @@ def _reports(outcomes: Iterable[Any]) -> list[Any]:
     return out
 
 
-def after_load(outcomes: Iterable[Any], console: Console | None = None) -> bool:
-    """Audit each new version, then run monitoring for all portfolios; True if all went well."""
+def after_load(
+    outcomes: Iterable[Any],
+    console: Console | None = None,
+    *,
+    progress: Progress | None = None,
+    on_runs: Callable[[list[RunReport]], None] | None = None,
+) -> bool:
+    """Audit each new version, then run monitoring for all portfolios; True if all went well.
+
+    ``progress(message, done, total)`` follows the runs; ``on_runs`` receives their reports.
+    """
     from listguard import audit
     from listguard.store import open_store
 
@@ -54,10 +70,11 @@ def after_load(outcomes: Iterable[Any], console: Console | None = None) -> bool:
     if not portfolio_names(store.engine):
         return True
     try:
-        from listguard.commands.monitor import print_run_reports, run_with_progress
+        from listguard.monitor.rescreen import run_all
 
-        results = run_with_progress(store, trigger="load", console=console)
-        print_run_reports(results, console)
+        results = run_all(store, actor=None, trigger="load", progress=progress, deliver=True)
+        if on_runs is not None:
+            on_runs(results)
         return True
     except Exception as exc:
         console.print(

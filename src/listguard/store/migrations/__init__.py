@@ -79,9 +79,9 @@ def upgrade(target: Engine | str, revision: str = "head") -> str | None:
 
 def target_metadata() -> list[Any]:
     """The table definitions the migrations track (for autogenerate and the drift test)."""
-    from listguard.api.keys import metadata as keys_metadata
     from listguard.audit import metadata as audit_metadata
-    from listguard.monitor.schema import metadata as monitor_metadata
+    from listguard.store.keys_schema import metadata as keys_metadata
+    from listguard.store.monitor_schema import metadata as monitor_metadata
     from listguard.store.schema import metadata as store_metadata
 
     return [store_metadata, keys_metadata, audit_metadata, monitor_metadata]
