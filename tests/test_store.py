@@ -153,3 +153,105 @@ def test_a_delta_patches_the_current_version(home: Path) -> None:
     d = diff_versions(store, old, new)
     assert ([e.id for e in d.added], [e.id for e in d.removed], [c.entity_id for c in d.changed]) == (
         ["test_list:4"], ["test_list:3"], ["test_list:2"])
+
+
+# -- concurrent loads (issue 13, item 1): real processes racing on one store -------------------
+RACER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from listguard.model import Entity
+    from listguard.sources.base import ParseResult
+    from listguard.store import open_store
+    tag, go = sys.argv[1], Path(sys.argv[2])
+    ents = []
+    for i in range(300):
+        e = Entity(id=f"test_list:{i}", schema="Person", dataset="test_list")
+        e.add("name", f"NAME {tag} {i}")
+        ents.append(e)
+    print("ready", flush=True)
+    while not go.exists():
+        time.sleep(0.002)
+    report = open_store().load(ParseResult(dataset="test_list", entities=ents), f"src-{tag}")
+    print("skipped" if report.skipped else f"version {report.version.seq}", flush=True)
+    """
+)
+
+
+def _race(tmp: Path, tags: list[str]) -> list[str]:
+    """Start one process per tag, let them all open the store and load at the same instant."""
+    go = tmp / "go"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", RACER, tag, str(go)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+        for tag in tags
+    ]
+    for proc in procs:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    go.touch()
+    outs = []
+    for proc in procs:
+        out, errs = proc.communicate(timeout=120)
+        assert proc.returncode == 0, errs
+        outs.append(out.strip())
+    return outs
+
+
+def test_concurrent_loads_number_versions_once_each(home: Path, tmp_path: Path) -> None:
+    from listguard import audit
+
+    # A fresh home: the processes also race on creating the tables and the audit head.
+    outs = _race(tmp_path, ["a", "b", "c", "d"])
+    assert sorted(outs) == ["version 1", "version 2", "version 3", "version 4"]
+    store = open_store()
+    versions = store.versions("test_list")
+    assert [v.seq for v in versions] == [1, 2, 3, 4]
+    assert [v.seq for v in versions if v.current] == [4]
+    loads = audit.entries(store.engine, action="load", newest_first=False)
+    assert [e.details["version"] for e in loads] == [1, 2, 3, 4]
+    ok, problem = audit.verify(store.engine)
+    assert ok, problem
+
+
+def test_concurrent_identical_loads_make_one_version(home: Path, tmp_path: Path) -> None:
+    # The identical-content check runs inside the lock: the losers see the winner's version.
+    outs = _race(tmp_path, ["same", "same", "same"])
+    assert sorted(outs) == ["skipped", "skipped", "version 1"]
+    assert [v.seq for v in open_store().versions("test_list")] == [1]
+
+
+def test_database_refuses_a_second_version_with_the_same_number(home: Path) -> None:
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from listguard.store import schema as t
+
+    store = open_store()
+    store.load(result([person(1, "A B")]), "a")
+    row = {"dataset": "test_list", "seq": 1, "loaded_at": "x", "checksum": "x", "source": "x",
+           "entity_count": 0, "counts": "{}", "stats": "{}", "warnings": "[]"}
+    with pytest.raises(IntegrityError):
+        with store.engine.begin() as conn:
+            conn.execute(insert(t.versions).values(**row))
+
+
+def test_a_store_with_duplicate_numbers_is_renumbered_on_open(home: Path) -> None:
+    """A store damaged by concurrent loads before the fix: the earliest version keeps its number,
+    the later duplicate gets the next free one, the audit trail says so, the index is made."""
+    from sqlalchemy import inspect, text, update
+
+    from listguard import audit
+    from listguard.store import schema as t
+
+    store = open_store()
+    for name in ("A B", "C D", "E F"):
+        store.load(result([person(1, name)]), name)
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP INDEX ux_versions_dataset_seq"))
+        conn.execute(update(t.versions).where(t.versions.c.seq == 3).values(seq=2))
+    store.close()
+    store = open_store()
+    assert [(v.seq, v.source) for v in store.versions("test_list")] == [(1, "A B"), (2, "C D"), (3, "E F")]
+    assert "ux_versions_dataset_seq" in {ix["name"] for ix in inspect(store.engine).get_indexes("versions")}
+    (entry,) = audit.entries(store.engine, action="renumber_versions")
+    assert [(r["from"], r["to"]) for r in entry.details["renumbered"]] == [(2, 3)]

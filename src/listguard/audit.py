@@ -183,15 +183,32 @@ def entry_hash(
     return hashlib.sha256(payload).hexdigest()
 
 
+def _sqlite_ready(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")}
+        if not {"audit_log", "audit_head", "audit_log_no_update", "audit_log_no_delete"} <= names:
+            return False
+        return conn.execute(select(audit_head.c.id)).first() is not None
+
+
 def ensure_schema(engine: Engine) -> None:
     """Create the audit tables and the append-only triggers (idempotent, cheap after once)."""
     if engine in _ready:
+        return
+    if engine.dialect.name == "sqlite" and _sqlite_ready(engine):
+        _ready.add(engine)  # read-only check: no write lock when there is nothing to create
         return
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             # Several processes starting at once would race on the DDL ("tuple concurrently
             # updated"): serialise schema creation on a transaction-scoped advisory lock.
             conn.execute(text("SELECT pg_advisory_xact_lock(7246110)"))
+        elif conn.dialect.name == "sqlite":
+            # Likewise on a fresh SQLite home: without the write lock first, two processes
+            # both find no head row and the second dies inserting it.
+            from listguard.store.locking import take_write_lock
+
+            take_write_lock(conn, "audit schema")
         metadata.create_all(conn)
         statements = _PG_TRIGGERS if conn.dialect.name == "postgresql" else _SQLITE_TRIGGERS
         if conn.dialect.name in ("postgresql", "sqlite"):

@@ -67,3 +67,6 @@ version_entities = Table(
 )
 
 Index("ix_version_entities_entity", version_entities.c.entity_id)
+#: One number per version of a dataset: two concurrent loads can never both be "version 2"
+#: (the load's write lock prevents it; this makes the database refuse it regardless).
+Index("ux_versions_dataset_seq", versions.c.dataset, versions.c.seq, unique=True)

@@ -26,6 +26,7 @@ from listguard import audit
 from listguard.model import Entity
 from listguard.sources.base import ParseResult
 from listguard.store import schema as t
+from listguard.store.locking import take_write_lock
 
 
 @dataclass
@@ -104,10 +105,15 @@ class Store:
         self.engine: Engine = create_engine(url, future=True)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        t.metadata.create_all(self.engine)
         # The audit log lives beside the versions; create it now, outside any load
         # transaction, so a load can append its entry inside its own transaction.
         audit.ensure_schema(self.engine)
+        if not _schema_ready(self.engine):
+            with self.engine.begin() as conn:
+                # Several processes opening a fresh home at once must not race on CREATE TABLE.
+                take_write_lock(conn, "schema")
+                t.metadata.create_all(conn)
+                _ensure_unique_seq(conn)
 
     # -- writing ----------------------------------------------------------------------------
     def load(
@@ -130,37 +136,44 @@ class Store:
         """
         dataset = result.dataset
         checksum = result.checksum() if result.files else _entities_checksum(result.entities)
-        previous = self.current_version(dataset)
-        if previous is not None and previous.checksum == checksum and not force:
-            return LoadReport(
-                dataset,
-                None,
-                skipped=True,
-                reason=f"same file as current version {previous.seq} (checksum {checksum[:12]})",
-                previous=previous,
-                stats=result.stats,
-                warnings=result.warnings,
-            )
         ids = Counter(e.id for e in result.entities)
         dupes = [i for i, n in ids.items() if n > 1]
         if dupes:
             raise ValueError(
                 f"{dataset}: parser produced duplicate entity ids (e.g. {dupes[:3]}); not loaded"
             )
-        counts = Counter(e.schema for e in result.entities)
-        carried: list[dict[str, Any]] = []
-        if result.partial and previous is not None:
-            # A patch: carry every entity of the current version it does not touch.
-            touched = {e.id for e in result.entities} | set(result.deleted)
-            with self.engine.connect() as conn:
+        with self.engine.begin() as conn:
+            # The write lock comes before every read the new version depends on (the current
+            # version, the identical-file check, the next number): a concurrent load of the
+            # same dataset waits here and then sees this one's version (see store.locking).
+            take_write_lock(conn, f"load:{dataset}")
+            rows = self._version_rows(
+                (t.versions.c.id == t.datasets.c.current_version_id) & (t.datasets.c.name == dataset),
+                conn=conn,
+            )
+            previous = rows[0] if rows else None
+            if previous is not None and previous.checksum == checksum and not force:
+                return LoadReport(
+                    dataset,
+                    None,
+                    skipped=True,
+                    reason=f"same file as current version {previous.seq} (checksum {checksum[:12]})",
+                    previous=previous,
+                    stats=result.stats,
+                    warnings=result.warnings,
+                )
+            counts = Counter(e.schema for e in result.entities)
+            carried: list[dict[str, Any]] = []
+            if result.partial and previous is not None:
+                # A patch: carry every entity of the current version it does not touch.
+                touched = {e.id for e in result.entities} | set(result.deleted)
                 for row in conn.execute(
                     select(t.version_entities).where(t.version_entities.c.version_id == previous.id)
                 ):
                     if row.entity_id not in touched:
                         carried.append(row._asdict())
                         counts[row.schema] += 1
-        entity_count = len(result.entities) + len(carried)
-        with self.engine.begin() as conn:
+            entity_count = len(result.entities) + len(carried)
             if conn.execute(select(t.datasets.c.name).where(t.datasets.c.name == dataset)).first() is None:
                 conn.execute(insert(t.datasets).values(name=dataset, title=title))
             seq = (
@@ -255,32 +268,38 @@ class Store:
                 progress(len(batch))
 
     # -- reading versions -------------------------------------------------------------------
-    def _version_rows(self, where: Any = None) -> list[VersionInfo]:
+    def _version_rows(self, where: Any = None, conn: Connection | None = None) -> list[VersionInfo]:
         query = select(t.versions, t.datasets.c.current_version_id).join(
             t.datasets, t.datasets.c.name == t.versions.c.dataset
         )
         if where is not None:
             query = query.where(where)
         query = query.order_by(t.versions.c.dataset, t.versions.c.seq)
+        if conn is not None:
+            return self._to_versions(conn.execute(query))
         with self.engine.connect() as conn:
-            return [
-                VersionInfo(
-                    id=r.id,
-                    dataset=r.dataset,
-                    seq=r.seq,
-                    loaded_at=r.loaded_at,
-                    published_at=r.published_at,
-                    checksum=r.checksum,
-                    source=r.source,
-                    entity_count=r.entity_count,
-                    counts=orjson.loads(r.counts),
-                    stats=orjson.loads(r.stats),
-                    warnings=orjson.loads(r.warnings),
-                    current=r.id == r.current_version_id,
-                    loaded_by=r.loaded_by,
-                )
-                for r in conn.execute(query)
-            ]
+            return self._to_versions(conn.execute(query))
+
+    @staticmethod
+    def _to_versions(rows: Any) -> list[VersionInfo]:
+        return [
+            VersionInfo(
+                id=r.id,
+                dataset=r.dataset,
+                seq=r.seq,
+                loaded_at=r.loaded_at,
+                published_at=r.published_at,
+                checksum=r.checksum,
+                source=r.source,
+                entity_count=r.entity_count,
+                counts=orjson.loads(r.counts),
+                stats=orjson.loads(r.stats),
+                warnings=orjson.loads(r.warnings),
+                current=r.id == r.current_version_id,
+                loaded_by=r.loaded_by,
+            )
+            for r in rows
+        ]
 
     def versions(self, dataset: str | None = None) -> list[VersionInfo]:
         """All versions (of one dataset), oldest first."""
@@ -405,6 +424,58 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+
+
+def _schema_ready(engine: Engine) -> bool:
+    """Every store table and the unique version index exist (a read: readers opening the
+    store during a load must not wait for the load's write lock)."""
+    from sqlalchemy import inspect
+
+    with engine.connect() as conn:
+        insp = inspect(conn)
+        if not all(insp.has_table(name) for name in t.metadata.tables):
+            return False
+        return any(ix["name"] == "ux_versions_dataset_seq" for ix in insp.get_indexes("versions"))
+
+
+def _ensure_unique_seq(conn: Connection) -> None:
+    """Give a store made before (dataset, seq) was unique its unique index.
+
+    Such a store may already hold two versions with one number (two loads that ran at once).
+    The earliest keeps its number; each later duplicate gets the next free number, in load
+    order, and the audit trail records the renumbering. Numbers that were unique never change.
+    """
+    from sqlalchemy import inspect
+
+    index = next(i for i in t.versions.indexes if i.name == "ux_versions_dataset_seq")
+    if any(ix["name"] == index.name for ix in inspect(conn).get_indexes("versions")):
+        return
+    renumbered = renumber_duplicate_seqs(conn)
+    if renumbered:
+        audit.record(conn, "renumber_versions", _whoami(), {"renumbered": renumbered}, [r["version_id"] for r in renumbered])
+    index.create(conn)
+
+
+def renumber_duplicate_seqs(conn: Connection) -> list[dict[str, Any]]:
+    """Renumber versions that share (dataset, seq) with an earlier one (see above); shared
+    with the Alembic migration that adds the unique index."""
+    rows = conn.execute(
+        select(t.versions.c.id, t.versions.c.dataset, t.versions.c.seq).order_by(t.versions.c.id)
+    ).all()
+    seen: set[tuple[str, int]] = set()
+    top: dict[str, int] = {}
+    for r in rows:
+        top[r.dataset] = max(top.get(r.dataset, 0), r.seq)
+    out: list[dict[str, Any]] = []
+    for r in rows:
+        if (r.dataset, r.seq) in seen:
+            top[r.dataset] += 1
+            conn.execute(update(t.versions).where(t.versions.c.id == r.id).values(seq=top[r.dataset]))
+            out.append({"version_id": r.id, "dataset": r.dataset, "from": r.seq, "to": top[r.dataset]})
+            seen.add((r.dataset, top[r.dataset]))
+        else:
+            seen.add((r.dataset, r.seq))
+    return out
 
 
 def _insert_ignore(conn: Connection, table: Any) -> Any:

@@ -1,0 +1,70 @@
+"""Write locks that make "read the current state, then write the next one" safe across processes.
+
+Two ``listguard load`` runs at once used to read the current version and ``max(seq)`` before
+either held a write lock, so both wrote "version 2" (and on a fresh home both inserted the
+same dataset row). :func:`take_write_lock` is the first statement of such a transaction:
+
+* SQLite: ``BEGIN IMMEDIATE`` takes the database's single write lock *before* the reads, so a
+  second writer waits until the first commits and then reads what it wrote. SQLite's
+  ``busy_timeout`` (30 s) is shorter than a long load, so waiting is retried up to
+  ``LISTGUARD_LOCK_TIMEOUT`` seconds (default 600) before a clear error.
+* PostgreSQL: a transaction-scoped advisory lock on a key derived from ``name`` (one per
+  dataset for loads); it is released by the commit or the rollback, also when the process is
+  killed (the server ends the session).
+
+Other backends get no lock; the unique index on (dataset, seq) still refuses a duplicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
+
+
+class LockTimeout(RuntimeError):
+    """Another process held the store's write lock for longer than we were willing to wait."""
+
+
+def _pg_key(name: str) -> int:
+    """A stable signed 64-bit advisory lock key for ``name``."""
+    return int.from_bytes(hashlib.sha256(f"listguard:{name}".encode()).digest()[:8], "big", signed=True)
+
+
+def lock_timeout() -> float:
+    try:
+        return float(os.environ.get("LISTGUARD_LOCK_TIMEOUT", "600"))
+    except ValueError:
+        return 600.0
+
+
+def take_write_lock(conn: Connection, name: str) -> None:
+    """Make ``conn``'s new transaction the store's writer for ``name``; call it first thing
+    inside ``engine.begin()``, before any read the writes depend on."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _pg_key(name)})
+        return
+    if dialect != "sqlite":
+        return
+    deadline = time.monotonic() + lock_timeout()
+    while True:
+        try:
+            # pysqlite has not begun a transaction yet (it only does so before DML), so this
+            # BEGIN is the transaction SQLAlchemy's begin() block commits or rolls back.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig) or time.monotonic() >= deadline:
+                if "locked" in str(exc.orig):
+                    raise LockTimeout(
+                        f"another process has been writing to the store for more than "
+                        f"{lock_timeout():.0f} s ({name}); wait for it to finish and run the "
+                        "command again, or raise LISTGUARD_LOCK_TIMEOUT"
+                    ) from exc
+                raise
+            time.sleep(0.2)
