@@ -232,3 +232,24 @@ def test_corrupt_zip_ods(un_loaded: list[tuple[str, str]], tmp_path: Path) -> No
     assert bad.name in " ".join(result.output.split())
     assert snapshot() == un_loaded
 
+
+
+def test_invalid_utf8_fails_alone_with_its_byte(un_loaded: list[tuple[str, str]], tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 inside the UN XML: that file fails with the byte, line and
+    column; the other list named in the same command still loads (issue 13, item 2)."""
+    data = UN_XML.read_bytes()
+    # past the first MiB: the byte offset is counted across the reader's chunks
+    at = data.index(b"<FIRST_NAME>", 1_500_000) + len(b"<FIRST_NAME>")
+    bad = tmp_path / "consolidated.xml"
+    bad.write_bytes(data[:at] + b"\xff\xfe" + data[at:])
+    line = data[:at].count(b"\n") + 1
+    result = runner.invoke(app, ["load", str(bad), str(LISTS / "ofac" / "cons_latest")], catch_exceptions=False)
+    assert result.exit_code == 1
+    message = " ".join(result.output.split())
+    assert f"{bad.name} (byte {at}, line {line}," in message, message
+    assert "invalid UTF-8" in message and "Download it again" in message
+    assert "Traceback" not in message
+    assert set(un_loaded) <= set(snapshot())  # the UN version is untouched
+    store = open_store()
+    assert [v.seq for v in store.versions("un_sc_sanctions")] == [1]
+    assert store.current_version("us_ofac_cons") is not None
