@@ -41,6 +41,7 @@ from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 
 import orjson
 
+from listguard.csvsafe import SafeDictWriter
 from listguard.listdates import published_label
 
 #: Canonical input fields (what ``--map`` maps onto).
@@ -646,7 +647,8 @@ class ResultWriter:
             self._fh = open(self.path, "wb")
         if self.fmt == "csv":
             self._text = io.TextIOWrapper(self._fh, encoding="utf-8", newline="", write_through=True)
-            self._csv = csv.DictWriter(self._text, fieldnames=list(HIT_COLUMNS), extrasaction="ignore")
+            # cells that start like a formula get a leading ' (see listguard.csvsafe)
+            self._csv = SafeDictWriter(self._text, fieldnames=list(HIT_COLUMNS), extrasaction="ignore")
             if not position:
                 self._csv.writeheader()
 

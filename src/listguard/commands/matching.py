@@ -383,7 +383,9 @@ def compare(
     started = time.perf_counter()
     matched = 0
     try:
-        writer = csv.DictWriter(buf, fieldnames=out_fields)
+        from listguard.csvsafe import SafeDictWriter
+
+        writer = SafeDictWriter(buf, fieldnames=out_fields)  # no live formulas (csvsafe)
         writer.writeheader()
         with _progress(str(output) == "-") as progress:
             task = progress.add_task(f"comparing {input.name}", total=len(rows))
