@@ -221,7 +221,7 @@ def in_process(home: Path, bodies: list[bytes], rounds: int = 3) -> dict[str, fl
     """
     os.environ["LISTGUARD_HOME"] = str(home)
     os.environ.pop("LISTGUARD_DATABASE_URL", None)
-    from listguard.api import create_app
+    from listguard.server import create_app
     from listguard.api.config import ServerConfig
     from listguard.store import open_store
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from listguard import audit
-from listguard.api import create_app
+from listguard.server import create_app
 from listguard.api.config import ServerConfig
 from listguard.api.keys import create_key
 from listguard.cli import app as cli_app

@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from listguard.api import create_app
+from listguard.server import create_app
 from listguard.api.config import ServerConfig
 from listguard.model import Entity
 from listguard.sources.base import ParseResult

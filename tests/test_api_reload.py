@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from listguard.api import create_app
+from listguard.server import create_app
 from listguard.api.config import ServerConfig
 from listguard.store import Store
 from tests.api_helpers import OFAC_2021, OFAC_LATEST, LiveServer, copy_home, load_paths, sqlite_url, template_home, yente_query

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from listguard.api import create_app
+from listguard.server import create_app
 from listguard.api.config import ServerConfig
 from listguard.api.keys import api_keys, create_key, list_keys, revoke_key, verify_token
 from listguard.cli import app as cli_app

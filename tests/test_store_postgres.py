@@ -17,7 +17,7 @@ from typing import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from listguard.api import create_app
+from listguard.server import create_app
 from listguard.api.config import ServerConfig
 from listguard.api.keys import create_key, verify_token
 from listguard.api.service import ScreeningService

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from listguard.api import create_app
+from listguard.server import create_app
 from listguard.api.config import ServerConfig
 from listguard.api.keys import create_key
 from listguard.cli import app as cli_app

@@ -1,11 +1,11 @@
-"""The FastAPI application: API, reconciliation, alerts, admin and the analyst UI in one app.
+"""The FastAPI application of the HTTP API: matching, reconciliation, alerts and admin.
 
-:func:`create_app` is an app *factory* so that ``listguard serve --workers N`` can have
-uvicorn call it once in each worker process (each worker then owns its snapshot of the lists
-and its reload thread; the store, keys, alerts and audit trail are shared through the
-database).
+:func:`create_api` builds it. The analyst UI (:mod:`listguard.ui`) is a client of this
+package's service layer and is mounted on top by :func:`listguard.server.create_app`, the app
+*factory* that ``listguard serve --workers N`` has uvicorn call once in each worker process
+(each worker then owns its snapshot of the lists and its reload thread; the store, keys, alerts
+and audit trail are shared through the database).
 """
-
 from __future__ import annotations
 
 import logging
@@ -14,7 +14,7 @@ from typing import Any, AsyncIterator
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from listguard import __version__
@@ -53,16 +53,16 @@ def _whoami() -> str:
     return whoami()
 
 
-def create_app(
+def create_api(
     store: Store | None = None,
     config: ServerConfig | None = None,
     *,
     service: ScreeningService | None = None,
-    ui: bool = True,
 ) -> FastAPI:
-    """Build the app. With no arguments (uvicorn's factory call) everything comes from the
-    environment: the store from ``LISTGUARD_DATABASE_URL``/``LISTGUARD_HOME``, limits from
-    ``LISTGUARD_*`` (see :class:`~listguard.api.config.ServerConfig`)."""
+    """Build the API app (no UI, no static files: :func:`listguard.server.create_app` adds
+    them). With no arguments everything comes from the environment: the store from
+    ``LISTGUARD_DATABASE_URL``/``LISTGUARD_HOME``, limits from ``LISTGUARD_*`` (see
+    :class:`~listguard.api.config.ServerConfig`)."""
     config = config or ServerConfig.from_env()
     store = store or open_store()
     ensure_schema(store.engine)
@@ -107,7 +107,8 @@ def create_app(
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> Any:
-        """Swagger UI from the package's own copy, so the docs work without internet."""
+        """Swagger UI from the package's own copy (``/static``, mounted with the UI by
+        :func:`listguard.server.create_app`), so the docs work without internet."""
         from fastapi.openapi.docs import get_swagger_ui_html
 
         return get_swagger_ui_html(
@@ -126,22 +127,6 @@ def create_app(
     app.include_router(reconcile.router)
     app.include_router(alerts.router)
     app.include_router(admin.router)
-    if ui:
-        from listguard.ui import mount
-
-        mount(app)
-    else:
-        from fastapi.staticfiles import StaticFiles
-
-        from listguard.ui import HERE
-
-        app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-
-
-        @app.get("/", include_in_schema=False)
-        async def root() -> RedirectResponse:
-            return RedirectResponse("/docs")
-
     return app
 
 
@@ -186,4 +171,4 @@ def _error_handlers(app: FastAPI) -> None:
         )
 
 
-__all__ = ["create_app"]
+__all__ = ["create_api"]

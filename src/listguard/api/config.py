@@ -1,8 +1,9 @@
 """Server settings, read from the environment.
 
 The environment (not arguments) carries them because ``listguard serve --workers N`` starts
-worker processes through uvicorn's app factory, which calls :func:`create_app` with no
-arguments in each worker: the environment is what all of them share.
+worker processes through uvicorn's app factory, which calls
+:func:`listguard.server.create_app` with no arguments in each worker: the environment is what
+all of them share.
 """
 
 from __future__ import annotations

@@ -100,7 +100,7 @@ def serve(
         os.environ["LISTGUARD_SECRET"] = secrets.token_hex(32)
     err.print(f"listguard: serving on http://{host}:{port}/ (UI) and http://{host}:{port}/docs (API)")
     if workers == 1:
-        from listguard.api import create_app
+        from listguard.server import create_app
 
         uvicorn.run(create_app(), host=host, port=port, access_log=access_log, log_level=log_level)
     else:
@@ -130,7 +130,7 @@ def _worker(host: str, port: int, access_log: bool, log_level: str) -> None:
 
     sock = _listening_socket(host, port, reuse_port=True)
     config = uvicorn.Config(
-        "listguard.api.app:create_app", factory=True, host=host, port=port,
+        "listguard.server:create_app", factory=True, host=host, port=port,
         access_log=access_log, log_level=log_level,
     )
     uvicorn.Server(config).run(sockets=[sock])
@@ -154,7 +154,7 @@ def run_workers(host: str, port: int, workers: int, *, access_log: bool, log_lev
         from uvicorn.supervisors import Multiprocess
 
         config = uvicorn.Config(
-            "listguard.api.app:create_app", factory=True, host=host, port=port,
+            "listguard.server:create_app", factory=True, host=host, port=port,
             workers=workers, access_log=access_log, log_level=log_level,
         )
         Multiprocess(config, sockets=[_listening_socket(host, port, reuse_port=False)]).run()

@@ -1,6 +1,7 @@
 """The analyst web UI: server-rendered pages (Jinja2) with a little vanilla JS and CSS.
 
-Served by the API app itself (same process, same snapshot, same keys), with every asset
+Served beside the API in one app (:func:`listguard.server.create_app`: same process, same
+snapshot, same keys) as a client of the API's service layer, with every asset
 shipped in the package: analysts often work on networks without internet access, so the UI
 loads nothing from a CDN. Pages are rendered from memory plus a few indexed queries, so each
 stays well under 200 ms.
@@ -20,9 +21,15 @@ def mount(app: FastAPI) -> None:
     """Attach the UI's routes and static files to ``app``."""
     from listguard.ui import pages
 
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    mount_static(app)
     app.include_router(pages.router)
     pages.warm_templates()
 
 
-__all__ = ["mount"]
+def mount_static(app: FastAPI) -> None:
+    """Serve the packaged static files at ``/static`` (the UI's, and Swagger UI's for
+    ``/docs``), without the UI's pages."""
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+
+__all__ = ["mount", "mount_static"]

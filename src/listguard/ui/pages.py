@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from listguard import __version__
+from listguard.api import alert_service
 from listguard.api.context import ctx, default_threshold, resolve_dataset, screen
 from listguard.api.security import COOKIE, ApiError, Principal
 from listguard.api.views import entity_detail, version_diff
@@ -299,15 +300,13 @@ def alerts_page(
     cursor: int = Query(0),
     error: str = Query(""),
 ) -> Response:
-    from listguard.api import alerts as api_alerts
-
-    alerts = api_alerts.list_alerts(request, status, portfolio or None, 500)
-    counts = api_alerts.monitor_alerts.count_by_status(ctx(request).store.engine, portfolio or None)
-    history = api_alerts.decision_history(request, 50)
+    alerts = alert_service.list_alerts(request, status, portfolio or None, 500)
+    counts = alert_service.alert_counts(request, portfolio or None)
+    history = alert_service.decision_history(request, 50)
     return render(
         request, "alerts.html", principal, alerts=alerts, counts=counts, status=status,
         portfolio=portfolio, cursor=min(max(cursor, 0), max(len(alerts) - 1, 0)), history=history,
-        statuses=api_alerts.STATUSES, error=error,
+        statuses=alert_service.STATUSES, error=error,
     )
 
 
@@ -324,14 +323,12 @@ def decide_form(
     status: str = Form("open"),
     portfolio: str = Form(""),
 ) -> Response:
-    from listguard.api import alerts as api_alerts
-
     check_csrf(request, principal, csrf)
     back = {"status": status, "cursor": cursor}
     if portfolio:
         back["portfolio"] = portfolio
     try:
-        api_alerts.decide(request, alert_id, decision, reason, principal)
+        alert_service.decide(request, alert_id, decision, reason, principal)
     except ApiError as exc:
         back["error"] = exc.detail
     return RedirectResponse(f"/ui/alerts?{urlencode(back)}", status_code=303)
