@@ -10,7 +10,7 @@ from typing import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from listguard.api import create_app
+from listguard.server import create_app
 from listguard.api.config import ServerConfig
 from listguard.store import Store
 from tests.api_helpers import copy_home, sqlite_url, template_home, yente_query
