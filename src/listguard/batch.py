@@ -35,7 +35,6 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 
@@ -43,6 +42,7 @@ import orjson
 
 from listguard.csvsafe import SafeDictWriter
 from listguard.listdates import published_label
+from listguard.querydates import parse_birth_date
 
 #: Canonical input fields (what ``--map`` maps onto).
 FIELDS = ("id", "name", "schema", "birth_date", "country", "identifier")
@@ -148,48 +148,14 @@ def parse_map(spec: str | Sequence[str] | None) -> dict[str, str]:
     return mapping
 
 
-_DATE_FORMATS = (
-    (re.compile(r"^(\d{4})$"), "y"),
-    (re.compile(r"^(\d{4})-(\d{1,2})$"), "ym"),
-    (re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"), "ymd"),
-    (re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"), "dmy"),  # European dotted: 05.02.1970
-    (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), "ymd"),  # 19700205
-)
-
-
 def clean_date(value: str) -> tuple[str | None, str | None]:
-    """ISO date (``1970``, ``1970-02`` or ``1970-02-05``) from a cell, or (None, warning).
+    """ISO date (``1970``, ``1970-02`` or ``1970-02-05``) from a cell, and/or a warning.
 
-    Only unambiguous forms are accepted: ``01/02/1970`` could be January or February, and a
-    wrong birth date would *lower* the score of a true hit.
+    The formats people type are read (14.04.1957, 14/04/1957, 14 Apr 1957, April 14, 1957...;
+    see :mod:`listguard.querydates`). An ambiguous day/month (``01/02/1970``) gives the year
+    only, with a warning: a wrong birth date would *lower* the score of a true hit.
     """
-    text = value.strip()
-    if "T" in text and len(text) > 10:
-        text = text.split("T", 1)[0]
-    for pattern, kind in _DATE_FORMATS:
-        m = pattern.match(text)
-        if not m:
-            continue
-        try:
-            if kind == "y":
-                year = int(m.group(1))
-                if 1800 <= year <= date.today().year:
-                    return f"{year:04d}", None
-                break
-            if kind == "ym":
-                year, month = int(m.group(1)), int(m.group(2))
-                date(year, month, 1)
-                return f"{year:04d}-{month:02d}", None
-            if kind == "ymd":
-                d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            else:
-                d = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-            if d.year < 1800 or d > date.today():
-                break
-            return d.isoformat(), None
-        except ValueError:
-            break
-    return None, f"bad birth date {value!r} ignored (use YYYY-MM-DD, YYYY-MM or YYYY)"
+    return parse_birth_date(value)
 
 
 def clean_country(value: str) -> tuple[str | None, str | None]:
@@ -360,6 +326,7 @@ def read_rows(
     require_id: bool = True,
     unique_ids: bool = False,
     skip: int = 0,
+    warn_duplicate_ids: bool = False,
 ) -> Iterator[InputRow | RowError]:
     """Stream the rows of a CSV / JSON lines / Parquet file as :class:`InputRow` or :class:`RowError`.
 
@@ -384,6 +351,7 @@ def read_rows(
     else:
         source = _parquet_cells(path, mapping, require_id)
     seen: dict[str, int] = {}
+    seen_hash: dict[int, int] = {}
     index = 0
     for line, cells in source:
         index += 1
@@ -399,6 +367,14 @@ def read_rows(
                 yield RowError(line, row.id, f"duplicate id {row.id!r} (first on row {first}); row ignored")
                 continue
             seen[row.id] = line
+        elif warn_duplicate_ids and isinstance(row, InputRow) and row.id != str(line):
+            # screen-file: a repeated customer id is screened, and said (hashes keep it small)
+            key = hash(row.id)
+            first = seen_hash.get(key)
+            if first is not None:
+                row.warnings.append(f"duplicate id {row.id!r}: also on line {first}")
+            else:
+                seen_hash[key] = line
         yield row
 
 
@@ -991,7 +967,7 @@ def screen_file(
     summary.resumed_from = done if state else 0
     writer = ResultWriter(out_path, out_kind)
     writer.open(position=int(state["position"]) if state else 0, parts=int(state["parts"]) if state else 0)
-    rows_iter = read_rows(in_path, fmt=kind, mapping=mapping, encoding=encoding, require_id=False, skip=done)
+    rows_iter = read_rows(in_path, fmt=kind, mapping=mapping, encoding=encoding, require_id=False, skip=done, warn_duplicate_ids=True)
     total = count_rows(in_path, kind)
     started = time.perf_counter() - (summary.seconds if state else 0.0)
     if progress:

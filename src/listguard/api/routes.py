@@ -46,6 +46,7 @@ from listguard.api.yente import (
     QueryProblem,
     entity_response,
     query_fields,
+    query_warnings,
     scored_entity,
 )
 
@@ -233,6 +234,9 @@ def match_response(
             "status": 200,
             "results": results,
             "total": {"value": len(results), "relation": "eq"},
+            # listguard addition: birth dates the matcher could not use as given, e.g.
+            # 05/02/1970 (ambiguous: only its year was used) or 31.02.1970 (ignored)
+            "warnings": query_warnings(ex),
             "query": {
                 "id": ex.id,
                 "schema": ex.schema_,

@@ -19,6 +19,7 @@ from typing import Any, Protocol, Union
 from pydantic import BaseModel, ConfigDict, Field
 
 from listguard.model import ID_PROPS, NAME_PROPS, Entity
+from listguard.querydates import parse_birth_dates
 
 #: Properties whose values are names to screen.
 QUERY_NAME_PROPS = NAME_PROPS
@@ -185,6 +186,7 @@ def query_fields(example: ExampleLike) -> dict[str, Any]:
     for prop in QUERY_DATE_PROPS:
         if prop in props:
             dates.extend(_values(props, prop))
+    dates = parse_birth_dates(dates)[0]  # 05.02.1970, 5 Feb 1970...; query_warnings says what was not read
     identifiers: list[str] = []
     for prop in QUERY_ID_PROPS:
         if prop != "address" and prop in props:
@@ -198,6 +200,16 @@ def query_fields(example: ExampleLike) -> dict[str, Any]:
         "countries": countries,
         "identifiers": identifiers,
     }
+
+
+def query_warnings(example: ExampleLike) -> list[str]:
+    """What the matcher could not use of a query as given (unreadable or ambiguous dates)."""
+    props = example.properties
+    dates: list[str] = []
+    for prop in QUERY_DATE_PROPS:
+        if prop in props:
+            dates.extend(_values(props, prop))
+    return parse_birth_dates(dates)[1]
 
 
 def explanation_dict(hit: Any) -> dict[str, Any]:

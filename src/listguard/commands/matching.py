@@ -94,7 +94,7 @@ def screen(
     name: Annotated[str, typer.Argument(help="The name to screen, in any script.", show_default=False)],
     schema: Annotated[Optional[str], typer.Option("--schema", "-s", help=SCHEMA_HELP)] = None,
     birth_date: Annotated[
-        Optional[list[str]], typer.Option("--birth-date", "-b", help="Birth date, full or partial (1970-02-05, 1970-02, 1970). Repeatable.")
+        Optional[list[str]], typer.Option("--birth-date", "-b", help="Birth date, full or partial (1970-02-05, 1970-02, 1970, 05.02.1970, 5 Feb 1970). Repeatable.")
     ] = None,
     country: Annotated[
         Optional[list[str]], typer.Option("--country", "-c", help="Nationality/country: ISO code or name (kp, 'North Korea'). Repeatable.")
@@ -126,12 +126,16 @@ def screen(
       listguard screen "SEA STAR" --schema Vessel --identifier 9270232 --dataset us_ofac_sdn
     """
     from listguard.matching import DEFAULT_THRESHOLD, Query, Screener
+    from listguard.querydates import parse_birth_dates
 
+    birth_dates, date_warnings = parse_birth_dates(birth_date or [])
+    for warning in date_warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     try:
         query = Query(
             names=[name],
             schema=schema,
-            birth_dates=birth_date or [],
+            birth_dates=birth_dates,
             countries=country or [],
             identifiers=identifier or [],
         )
@@ -149,7 +153,7 @@ def screen(
     if json_out:
         sys.stdout.write(
             orjson.dumps(
-                {"query": name, "threshold": th, "hits": [h.to_dict() for h in hits]},
+                {"query": name, "threshold": th, "birth_dates": query.birth_dates, "warnings": date_warnings, "hits": [h.to_dict() for h in hits]},
                 option=orjson.OPT_INDENT_2,
             ).decode()
             + "\n"
@@ -336,7 +340,9 @@ def screen_file(
     err.print(
         f"{summary.rows:,} rows ({summary.screened:,} screened, {summary.rejected:,} not screened: see \"error\" rows) "
         f"against {len(index):,} listed parties in {summary.seconds:.1f} s ({rate:,.0f} rows/s); "
-        f"{summary.rows_with_match:,} with a match"
+        f"{summary.rows_with_match:,} with a match; "
+        f"{summary.warnings:,} warning{'' if summary.warnings == 1 else 's'}"
+        + (" (bad or ambiguous birth dates, unknown countries, duplicate ids: see \"warnings\" in the results)" if summary.warnings else "")
         + ("" if to_stdout else f"; written to {output}")
         + (f"; report {report}" if report else ""),
         highlight=False,

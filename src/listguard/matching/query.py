@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from listguard.model import PARTY_SCHEMATA
+from listguard.querydates import normalise_birth_dates
 
 
 @lru_cache(maxsize=4096)
@@ -60,7 +61,7 @@ class Query:
                 self.schema = canonical[schema.lower()]
             else:
                 raise ValueError(f"unknown schema {self.schema!r}; use one of {', '.join(PARTY_SCHEMATA)}")
-        self.birth_dates = [d.strip() for d in self.birth_dates if d and d.strip()]
+        self.birth_dates = normalise_birth_dates(self.birth_dates)
         countries: list[str] = []
         for value in self.countries:
             code = normalise_country(value) if value else None
