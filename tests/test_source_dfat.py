@@ -343,3 +343,16 @@ def test_empty_file(tmp_path: Path) -> None:
     path.write_bytes(b"")
     with pytest.raises(SourceError, match="empty"):
         dfat.parse(path)
+
+
+def test_formula_cell_is_refused(tmp_path: Path) -> None:
+    """A name cell that is a formula (its cached text would otherwise be stored as a listed
+    name) refuses the file, naming the cell and the formula (issue 13, item 10)."""
+    path = write_xlsx(tmp_path / "dfat_formula.xlsx", [
+        [7, "Ivan EXAMPLE", "Individual", "Primary Name"],
+        ["7a", '=HYPERLINK("http://evil.example","Ivan PRIMER")', "Individual", "aka"],
+    ])
+    with pytest.raises(SourceError, match="is a formula") as err:
+        dfat.parse(path)
+    assert err.value.where == "cell B3, row 3"
+    assert 'HYPERLINK("http://evil.example"' in str(err.value) and "Download it again" in str(err.value)

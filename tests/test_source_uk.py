@@ -541,3 +541,22 @@ def test_csv_bad_input(tmp_path: Path) -> None:
     header_only.write_text(data.splitlines(keepends=True)[1], encoding="utf-8")
     with pytest.raises(SourceError, match="holds no designations"):
         uk.parse(header_only)
+
+
+def test_ods_formula_cell_is_refused(tmp_path: Path) -> None:
+    """A formula cell in the summary sheet refuses the file, naming sheet and row (issue 13,
+    item 10): its cached text is not what the publisher wrote."""
+    formula = (
+        '<table:table-row><table:table-cell><text:p>ABC0001</text:p></table:table-cell>'
+        '<table:table-cell/>'
+        '<table:table-cell table:formula="of:=HYPERLINK(&quot;http://evil.example&quot;)" '
+        'office:value-type="string"><text:p>SMITH John</text:p></table:table-cell>'
+        + "".join(_cell(v) for v in ["Regime X", "Individual", "UK", "15/03/2022", "Asset freeze"])
+        + "</table:table-row>"
+    )
+    table = '<table:table table:name="UK_Sanction_List">' + _row(HEADER) + formula + "</table:table>"
+    path = _ods(tmp_path / "uk.ods", _content(table))
+    with pytest.raises(SourceError, match="formula") as err:
+        uk.parse(path)
+    assert err.value.where == "sheet UK_Sanction_List, row 2"
+    assert "HYPERLINK" in str(err.value)

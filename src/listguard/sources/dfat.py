@@ -43,7 +43,7 @@ from listguard.ftmschema import put, put_identifier
 from listguard.model import Entity
 from listguard.sources.base import ParseResult, SourceError, check_file, peek
 from listguard.sources.freetext import country_code, find_dates, is_na, parse_dates, split_countries
-from listguard.sources.xlsxreader import XlsxError, read_first_sheet
+from listguard.sources.xlsxreader import FormulaCell, XlsxError, read_first_sheet
 
 DATASET = "au_dfat_sanctions"
 TITLE = "Australia DFAT Consolidated List"
@@ -183,6 +183,11 @@ def _rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
     """(sheet row number, cell values) of the first worksheet, read streaming."""
     try:
         yield from read_first_sheet(path)
+    except FormulaCell as exc:
+        raise SourceError(path, f"{exc}. The DFAT list is typed data and has no formulas; a "
+                          "formula's cached result is not what the publisher wrote, so the file "
+                          "is refused. Download it again from dfat.gov.au",
+                          f"cell {exc.ref}, row {exc.row}") from None
     except XlsxError as exc:
         raise SourceError(path, f"the xlsx is not a readable workbook: {exc}. "
                           "Download the file again") from exc

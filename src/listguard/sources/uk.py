@@ -258,6 +258,15 @@ def _read_summary_sheet(path: Path, fh: IO[bytes], result: ParseResult) -> None:
         if done:
             _discard(el)
             continue
+        formula = _formula_cell(el) if chosen in (None, table_name) else None
+        if formula is not None:
+            raise SourceError(
+                path,
+                f"a cell is a formula ({formula[:80]}). The UK list is typed data and has no "
+                "formulas; a formula's cached result is not what the publisher wrote, so the file "
+                "is refused. Download it again",
+                f"sheet {table_name}, row {first_row}",
+            )
         cells = _row_cells(el)
         _discard(el)
         if not any(cells):
@@ -306,6 +315,15 @@ def _int(value: str | None, default: int) -> int:
         return max(1, int(value)) if value else default
     except ValueError:
         return default
+
+
+def _formula_cell(row: etree._Element) -> str | None:
+    """The formula of the row's first formula cell (``table:formula``), if any."""
+    for cell in row:
+        formula = cell.get(f"{_T}formula")
+        if formula is not None:
+            return formula
+    return None
 
 
 def _row_cells(row: etree._Element) -> list[str]:

@@ -7,7 +7,8 @@ refusals as :mod:`listguard.sources.safexml` (no DTDs, no entity resolution, no 
 
 It understands what official lists use: shared and inline strings (including rich-text runs),
 numbers, booleans, error cells, and date cells (numbers whose cell format is a date format,
-in the 1900 or 1904 date system). It does not evaluate formulas; it returns their cached values.
+in the 1900 or 1904 date system). A formula cell is refused (:class:`FormulaCell`): its cached
+value is not what the publisher typed, and no official list uses formulas.
 Callers must have checked that the file is a sound zip (see ``dfat._check_xlsx``).
 """
 
@@ -34,6 +35,17 @@ _COLUMN = re.compile(r"^([A-Z]+)")
 
 class XlsxError(Exception):
     """The workbook's structure is not what an xlsx must contain; the message says where."""
+
+
+class FormulaCell(XlsxError):
+    """A cell holds a formula. Official lists are typed data: a formula's cached result is not
+    text the publisher wrote (and may be stale or crafted), so it is never read as a value."""
+
+    def __init__(self, ref: str, row: int, formula: str, cached: str | None) -> None:
+        self.ref, self.row, self.formula, self.cached = ref, row, formula, cached
+        shown = formula if len(formula) <= 80 else formula[:77] + "..."
+        super().__init__(f"cell {ref} (row {row}) is a formula (={shown})"
+                         + (f" showing {cached[:80]!r}" if cached else ""))
 
 
 def _iterparse(fh: IO[bytes], tag: str) -> Any:
@@ -155,7 +167,8 @@ def read_first_sheet(path: Path) -> Iterator[tuple[int, list[Any]]]:
 
     Values are ``str``, ``int``/``float``, ``bool``, ``datetime`` (date-formatted numbers) or
     ``None`` for missing cells; rows are padded so index *i* is column *i* (A = 0).
-    Raises :class:`XlsxError` or :class:`lxml.etree.XMLSyntaxError` for broken workbooks.
+    Raises :class:`XlsxError` or :class:`lxml.etree.XMLSyntaxError` for broken workbooks, and
+    :class:`FormulaCell` for the first cell that holds a formula.
     """
     with zipfile.ZipFile(path) as zf:
         sheet_path = _first_sheet_path(zf)
@@ -167,7 +180,7 @@ def read_first_sheet(path: Path) -> Iterator[tuple[int, list[Any]]]:
             raise XlsxError(f"worksheet {sheet_path} is missing from the zip") from exc
         with fh:
             fallback_row = 0
-            v_tag, is_tag = f"{MAIN}v", f"{MAIN}is"
+            v_tag, is_tag, f_tag = f"{MAIN}v", f"{MAIN}is", f"{MAIN}f"
             for _, row in _iterparse(fh, f"{MAIN}row"):
                 fallback_row += 1
                 number = int(row.get("r") or fallback_row)
@@ -176,9 +189,12 @@ def read_first_sheet(path: Path) -> Iterator[tuple[int, list[Any]]]:
                 for c in row:
                     value_el = None
                     for child in c:
+                        if child.tag == f_tag:
+                            cached = c.find(v_tag)
+                            raise FormulaCell(str(c.get("r") or "?"), number, child.text or "",
+                                              cached.text if cached is not None else None)
                         if child.tag == v_tag or child.tag == is_tag:
                             value_el = child
-                            break
                     if value_el is None:
                         continue  # a styled but empty cell
                     value = _cell_value(c, value_el, strings, date_styles, date1904, number)
