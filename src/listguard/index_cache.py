@@ -17,11 +17,14 @@ import hashlib
 import logging
 import pickle
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from listguard import __version__
 from listguard.atomic import write_pickle
 from listguard.index import Index
+
+if TYPE_CHECKING:
+    from listguard.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +149,7 @@ def cached_index(
     datasets: list[str] | None = None,
     progress: Callable[[int], None] | None = None,
     on_build: Callable[[int], None] | None = None,
-    store=None,  # type: ignore[no-untyped-def]
+    store: Store | None = None,
 ) -> Index:
     """The index over the current versions of ``datasets`` (all when ``None``), from the cache
     or built (see :func:`index_for`); other cache files, of older versions, are removed."""

@@ -220,7 +220,7 @@ class Screener:
         ck = (tok.orig if tok.frag else tok.text, tok.script)
         plan = self._plans.get(ck, _MISSING)
         if plan is not _MISSING:
-            return plan  # type: ignore[return-value]
+            return plan  # type: ignore[no-any-return]
         vids = self._token_vids(tok)
         vocab = self.index.vocab
         postings = self.index.postings
@@ -281,7 +281,7 @@ class Screener:
         ck = (jn.word, -1)
         plan = self._plans.get(ck, _MISSING)
         if plan is not _MISSING:
-            return plan  # type: ignore[return-value]
+            return plan  # type: ignore[no-any-return]
         keys = self.index.keys
         vids: set[int] = set()
         for key in ("b:" + jn.broad, "l:" + jn.loose, "k:" + jn.key):

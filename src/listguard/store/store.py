@@ -182,7 +182,7 @@ class Store:
                 ).scalar()
                 or 0
             ) + 1
-            version_id = conn.execute(
+            inserted = conn.execute(
                 insert(t.versions).values(
                     dataset=dataset,
                     seq=seq,
@@ -196,10 +196,12 @@ class Store:
                     warnings=orjson.dumps(result.warnings[:50]).decode(),
                     loaded_by=loaded_by or _whoami(),
                 )
-            ).inserted_primary_key[0]
+            ).inserted_primary_key
+            assert inserted is not None
+            version_id = inserted[0]
             if carried:
-                for row in carried:
-                    row["version_id"] = version_id
+                for kept in carried:
+                    kept["version_id"] = version_id
                 conn.execute(insert(t.version_entities), carried)
             self._write_entities(conn, version_id, result.entities, progress)
             _fault("load", -1)
