@@ -604,6 +604,28 @@ def test_trickling_server_hits_the_wall_clock_limit(server: _Server, tmp_path: P
     assert parts(tmp_path / "un") == []
 
 
+def test_deadline_is_per_file_over_every_retry(server: _Server, tmp_path: Path) -> None:
+    """A server that stalls on every attempt: the per-file deadline ends it, not the number of
+    tries times the read timeout (issue 13, item 7)."""
+    server.routes["/consolidated.xml"] = stalled(server, 5.0)
+    t0 = time.monotonic()
+    with pytest.raises(UpdateError, match=r"within the 1.2 s deadline for one file after \d tries") as err:
+        fetch(server, "un_sc_sanctions", tmp_path / "un", timeout=0.5, retries=5, total_timeout=1.2)
+    assert time.monotonic() - t0 < 2.0  # 6 tries x 0.5 s read timeout would be 3 s
+    assert "--timeout" in str(err.value)
+    assert parts(tmp_path / "un") == []
+
+
+def test_deadline_cuts_a_long_read_timeout(server: _Server, tmp_path: Path) -> None:
+    """A read timeout longer than the deadline does not outlast it."""
+    server.routes["/consolidated.xml"] = stalled(server, 5.0)
+    t0 = time.monotonic()
+    with pytest.raises(UpdateError, match="deadline"):
+        fetch(server, "un_sc_sanctions", tmp_path / "un", timeout=4.0, retries=3, total_timeout=0.5)
+    assert time.monotonic() - t0 < 1.5
+    assert server.hits["/consolidated.xml"] == 1
+
+
 def test_content_length_over_limit_is_refused_unread(server: _Server, tmp_path: Path) -> None:
     written: list[int] = []
     server.routes["/consolidated.xml"] = declared_huge(2_000_000_000, written)
@@ -699,6 +721,25 @@ def test_stale_temp_files_are_cleaned(server: _Server, tmp_path: Path) -> None:
     server.routes["/consolidated.xml"] = serve_bytes(b"<x/>")
     fetch(server, "un_sc_sanctions", dest)
     assert parts(dest) == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="advisory locks are POSIX")
+def test_stale_parts_of_other_datasets_are_cleaned_unless_in_use(tmp_path: Path) -> None:
+    import fcntl
+
+    root = tmp_path / "downloads"
+    (root / "un_sc_sanctions").mkdir(parents=True)
+    (root / "us_ofac_sdn").mkdir()
+    left = root / "un_sc_sanctions" / ".consolidated.xml.abc.part"
+    left.write_bytes(b"left by a killed run")
+    busy = root / "us_ofac_sdn" / ".sdn.csv.def.part"
+    busy.write_bytes(b"being written")
+    kept = root / "un_sc_sanctions" / "consolidated.xml"
+    kept.write_bytes(b"<x/>")
+    with open(root / "us_ofac_sdn" / ".listguard-update.lock", "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)  # another update is writing this folder
+        assert update.clean_stale_downloads(root) == 1
+    assert not left.exists() and busy.exists() and kept.exists()
 
 
 @pytest.mark.skipif(os.name != "posix", reason="advisory locks are POSIX")

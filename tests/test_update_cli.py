@@ -98,3 +98,59 @@ def test_update_failure_keeps_previous_version(home: Path, mirror: Path) -> None
     missing = runner.invoke(app, ["update", "au_dfat_sanctions"], catch_exceptions=False)
     assert missing.exit_code == 1
     assert "au_dfat_sanctions" in missing.output and "404" in missing.output
+
+
+def test_update_timeout_bounds_a_trickling_mirror(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``update --timeout`` (and LISTGUARD_UPDATE_TIMEOUT) is a deadline per file: a mirror that
+    sends a byte every 0.2 s fails at it, with the fix in the message; stale .part files of
+    other datasets, left by a killed run, are gone afterwards (issue 13, item 7)."""
+    import time
+
+    stop = threading.Event()
+
+    class Trickle(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            for _ in range(1000):
+                if stop.wait(0.2):
+                    return
+                self.wfile.write(b"x")
+                self.wfile.flush()
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("LISTGUARD_SOURCE_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}")
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    stale = home / "downloads" / "us_ofac_sdn" / ".sdn.csv.x1y2.part"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"left by kill -9")
+    try:
+        t0 = time.monotonic()
+        result = runner.invoke(app, ["update", "un_sc_sanctions", "--timeout", "1"], catch_exceptions=False)
+        assert time.monotonic() - t0 < 4
+        assert result.exit_code == 1
+        message = " ".join(result.output.split())
+        assert "1 s deadline" in message and "--timeout" in message, message
+        assert not stale.exists()
+        assert list((home / "downloads" / "un_sc_sanctions").glob(".*.part")) == []
+
+        monkeypatch.setenv("LISTGUARD_UPDATE_TIMEOUT", "0.6")
+        t0 = time.monotonic()
+        result = runner.invoke(app, ["update", "un_sc_sanctions"], catch_exceptions=False)
+        assert result.exit_code == 1 and time.monotonic() - t0 < 3
+        assert "0.6 s deadline" in " ".join(result.output.split())
+
+        monkeypatch.setenv("LISTGUARD_UPDATE_TIMEOUT", "soon")
+        result = runner.invoke(app, ["update", "un_sc_sanctions"], catch_exceptions=False)
+        assert result.exit_code == 1 and "LISTGUARD_UPDATE_TIMEOUT" in result.output
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from listguard import __version__
-from listguard.atomic import write_pickle
+from listguard.atomic import clean_stale_temps, write_pickle
 from listguard.index import Index
 
 if TYPE_CHECKING:
@@ -132,6 +132,7 @@ def index_for(
     entities, then ``progress`` with the count done) and saved. A cache folder that cannot be
     written costs a rebuild next time, nothing else."""
     path = cache_path(store, versions, datasets)
+    clean_stale_temps(path.parent)  # half-written pickles of a killed run
     index = load_cached(path)
     if index is not None:
         return index

@@ -40,3 +40,16 @@ def lists_dir() -> Path | None:
     """``$LISTGUARD_LISTS``: a folder of official list files ``listguard load`` uses by default."""
     value = os.environ.get("LISTGUARD_LISTS")
     return Path(value).expanduser() if value else None
+
+
+def update_timeout() -> float:
+    """Deadline in seconds for downloading one list file, retries included
+    (``$LISTGUARD_UPDATE_TIMEOUT``, default 900; ``listguard update --timeout`` overrides)."""
+    value = os.environ.get("LISTGUARD_UPDATE_TIMEOUT", "900")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise ValueError(f"LISTGUARD_UPDATE_TIMEOUT={value!r} is not a number of seconds above 0")
+    return seconds

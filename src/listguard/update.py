@@ -14,8 +14,9 @@ untrusted input, so each request has:
   so an unchanged list costs a 304 and no load;
 * a size limit checked on the declared ``Content-Length`` (refused before reading) *and* on the
   bytes as they arrive (decoded, so a gzip bomb is caught too);
-* connect/read timeouts plus a wall-clock limit per attempt (a server that trickles one byte a
-  second never trips a read timeout);
+* connect/read timeouts plus a wall-clock deadline per file, over every attempt and backoff
+  (a server that trickles one byte a second never trips a read timeout; ``update --timeout``
+  or ``LISTGUARD_UPDATE_TIMEOUT`` sets it, default 900 s);
 * retries with exponential backoff and jitter on connection errors, timeouts, 408, 429 and 5xx,
   honouring ``Retry-After``; other 4xx are the caller's problem (wrong URL, expired token) and
   are not retried.
@@ -108,8 +109,10 @@ STATE_VERSION = 1
 #: Connect fails fast (a dead host should not hold the CLI for a minute); reads get longer
 #: because some publishers generate the file on the fly before the first byte.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
-#: Wall-clock limit for one attempt at one file: bounds a server that trickles bytes slowly
-#: enough never to trip the read timeout. The largest list is ~120 MB, minutes on a slow link.
+#: Wall-clock deadline for one file, every attempt, retry and backoff included: bounds a server
+#: that trickles bytes slowly enough never to trip the read timeout, and one that stalls on
+#: every retry. The largest list is ~120 MB, minutes on a slow link.
+#: ``listguard update --timeout`` and ``LISTGUARD_UPDATE_TIMEOUT`` override it.
 DEFAULT_TOTAL_TIMEOUT = 900.0
 DEFAULT_RETRIES = 3
 #: First backoff delay in seconds; doubles on each retry, capped, with jitter.
@@ -577,6 +580,8 @@ class _Attempt:
     total_timeout: float | None
     progress: ProgressCallback | None
     conditional: bool = field(default=False)
+    #: Which attempt at the file this is (1 = the first), for messages.
+    tries: int = 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -663,6 +668,55 @@ def _clean_stale_parts(dest_dir: Path) -> None:
             part.unlink()
 
 
+def clean_stale_downloads(root: Path) -> int:
+    """Remove ``.part`` files a killed run left in any dataset folder under ``root`` (the
+    downloads folder), not only in the folders this run fetches into. A folder another
+    ``listguard update`` holds is left alone. Returns how many files were removed."""
+    removed = 0
+    if fcntl is None or not root.is_dir():  # pragma: no cover - Windows
+        return removed
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        stale = list(folder.glob(f".*{_PART_SUFFIX}"))
+        if not stale:
+            continue
+        with open(folder / _LOCK_NAME, "a+b") as fh:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # in use by a running update
+            for part in stale:
+                with contextlib.suppress(OSError):
+                    part.unlink()
+                    removed += 1
+    return removed
+
+
+def _capped(timeout: httpx.Timeout, deadline: float | None) -> httpx.Timeout:
+    """``timeout`` with no phase longer than what is left before ``deadline``."""
+    if deadline is None:
+        return timeout
+    left = max(deadline - time.monotonic(), 0.001)
+
+    def cap(value: float | None) -> float:
+        return left if value is None else min(value, left)
+
+    return httpx.Timeout(connect=cap(timeout.connect), read=cap(timeout.read),
+                         write=cap(timeout.write), pool=cap(timeout.pool))
+
+
+def _deadline_error(a: _Attempt, shown: str, what: str) -> UpdateError:
+    attempts = a.tries or None
+    tries = "" if attempts is None else f" after {attempts} {'try' if attempts == 1 else 'tries'}"
+    return UpdateError(
+        a.dataset,
+        f"{what}: no complete file from {shown} within the {a.total_timeout:g} s deadline for "
+        f"one file{tries}, download aborted; try again later, raise the deadline "
+        f"(listguard update --timeout SECONDS, or LISTGUARD_UPDATE_TIMEOUT) or {_MIRROR_HINT}",
+        url=shown,
+        attempts=attempts,
+    )
+
+
 def _status_error(status: int, url: str) -> tuple[str, str]:
     """The cause and the advice for a non-retried HTTP status."""
     what = f"HTTP {status} from {url}"
@@ -679,9 +733,10 @@ def _status_error(status: int, url: str) -> tuple[str, str]:
     return what, f"check the URL (override it in {CONFIG_FILE_NAME}) or {_MIRROR_HINT}"
 
 
-def _stream_once(a: _Attempt, started: float) -> _Downloaded:
+def _stream_once(a: _Attempt, deadline: float | None) -> _Downloaded:
     """One request for one file. Raises :class:`_Retryable` for transient failures and
-    :class:`UpdateError` for permanent ones; never leaves a temp file behind on failure."""
+    :class:`UpdateError` for permanent ones (the file's ``deadline`` passing is one); never
+    leaves a temp file behind on failure."""
     url = a.source.url
     shown = _redact(url)
     if a.progress:
@@ -689,7 +744,8 @@ def _stream_once(a: _Attempt, started: float) -> _Downloaded:
     tmp: Path | None = None
     try:
         with a.client.stream(
-            "GET", url, headers=a.headers, timeout=a.timeout, follow_redirects=True
+            "GET", url, headers=a.headers, timeout=_capped(a.timeout, deadline),
+            follow_redirects=True,
         ) as resp:
             final = str(resp.url)
             hops = [r.url for r in resp.history] + [resp.url]
@@ -770,17 +826,8 @@ def _stream_once(a: _Attempt, started: float) -> _Downloaded:
                             url=shown,
                             status=status,
                         )
-                    if a.total_timeout is not None and (
-                        time.monotonic() - started > a.total_timeout
-                    ):
-                        raise UpdateError(
-                            a.dataset,
-                            f"{shown} is too slow: {_human(size)} in "
-                            f"{a.total_timeout:g} s, download aborted; try again later or "
-                            + _MIRROR_HINT,
-                            url=shown,
-                            status=status,
-                        )
+                    if deadline is not None and time.monotonic() > deadline:
+                        raise _deadline_error(a, shown, f"too slow ({_human(size)} received)")
                     digest.update(chunk)
                     fh.write(chunk)
                     if a.progress:
@@ -818,6 +865,8 @@ def _stream_once(a: _Attempt, started: float) -> _Downloaded:
             tmp = None  # ownership passes to the caller
             return done
     except httpx.TimeoutException as exc:
+        if deadline is not None and time.monotonic() >= deadline - 0.01:
+            raise _deadline_error(a, shown, "timed out") from exc
         kind = {
             httpx.ConnectTimeout: "connecting",
             httpx.ReadTimeout: "waiting for data",
@@ -869,12 +918,17 @@ def _fetch_file(
 ) -> _Downloaded:
     """Retry loop around :func:`_stream_once`: bounded, backoff with jitter, Retry-After."""
     t0 = time.monotonic()
+    deadline = None if a.total_timeout is None else t0 + a.total_timeout
     last: _Retryable | None = None
     attempts = 0
     for attempt in range(1, retries + 2):
-        attempts = attempt
+        attempts = a.tries = attempt
         try:
-            done = _stream_once(a, time.monotonic())
+            done = _stream_once(a, deadline)
+        except UpdateError as exc:
+            if exc.attempts is None:
+                exc.attempts = attempt
+            raise
         except _Retryable as exc:
             last = exc
             if attempt > retries:
@@ -895,6 +949,8 @@ def _fetch_file(
                 # Exponential backoff with "equal jitter": never zero, never in lockstep.
                 delay = min(MAX_BACKOFF, backoff * 2 ** (attempt - 1))
                 delay = delay / 2 + random.uniform(0, delay / 2)
+            if deadline is not None and time.monotonic() + delay >= deadline:
+                raise _deadline_error(a, _redact(a.source.url), exc.what) from exc
             log.info("%s: %s; retry %d/%d in %.2f s", a.dataset, exc.what, attempt, retries,
                      delay)
             sleep(delay)
@@ -938,8 +994,8 @@ def fetch_dataset(
 
     ``source`` defaults to :func:`resolve_source` (registry, sources.toml, base URL env var).
     ``max_bytes`` is per file (default: the loader's limit). ``timeout`` is httpx's (a float
-    applies to connect and read alike); ``total_timeout`` bounds one attempt at one file in
-    wall-clock seconds. ``retries`` is the number of *extra* attempts per file. ``sleep`` is
+    applies to connect and read alike); ``total_timeout`` is the wall-clock deadline for one
+    file in seconds, every attempt and backoff included. ``retries`` is the number of *extra* attempts per file. ``sleep`` is
     injectable so tests can observe backoff without waiting.
 
     Raises :class:`UpdateError`; then no file in ``dest_dir`` was replaced or left half-written.

@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
+from listguard.termout import print_table
+
 console = Console()
 err = Console(stderr=True)
 
@@ -23,6 +25,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         force: Annotated[bool, typer.Option("--force", help="Load even if the download did not change.")] = False,
         retries: Annotated[int, typer.Option(help="Extra attempts per file on 5xx/429/timeouts.")] = 3,
+        timeout: Annotated[
+            Optional[float],
+            typer.Option("--timeout", help="Deadline in seconds for each file, every retry included (default: $LISTGUARD_UPDATE_TIMEOUT or 900).", show_default=False),
+        ] = None,
     ) -> None:
         """Download the official lists (conditional requests, size limit, retries) and load new versions.
 
@@ -53,11 +59,19 @@ def register(app: typer.Typer) -> None:
             save_state,
         )
 
+        from listguard import settings
+        from listguard.update import clean_stale_downloads
+
         try:
             config = load_config()
+            deadline = settings.update_timeout() if timeout is None else timeout
+            if not deadline > 0:
+                raise ValueError(f"--timeout {timeout:g}: give a number of seconds above 0")
         except ValueError as exc:
             err.print(f"[bold red]error:[/] {exc}")
             raise typer.Exit(1)
+        # .part files a killed run left in any dataset's download folder
+        clean_stale_downloads(settings.home() / "downloads")
         names = datasets or dataset_names(config)
         state_path = default_state_path()
         state = load_state(state_path)
@@ -89,6 +103,7 @@ def register(app: typer.Typer) -> None:
                         state,
                         progress=on_progress,
                         retries=retries,
+                        total_timeout=deadline,
                     )
                 except UpdateError as exc:
                     failures += 1
@@ -137,7 +152,7 @@ def register(app: typer.Typer) -> None:
         table.add_column("detail")
         for row in rows:
             table.add_row(*row)
-        console.print(table)
+        print_table(console, table, keep=("dataset",))
         if failures:
             raise typer.Exit(1)
 
