@@ -26,7 +26,7 @@ from rich.table import Table
 
 from listguard import __version__, settings
 from listguard.sources.base import SourceError
-from listguard.termout import print_table
+from listguard.termout import hide_flag_types, print_table
 
 app = typer.Typer(
     name="listguard",
@@ -41,6 +41,7 @@ app = typer.Typer(
 )
 console = Console()
 err = Console(stderr=True)
+hide_flag_types()
 
 
 def _store():  # type: ignore[no-untyped-def]
@@ -351,7 +352,7 @@ def diff(
             table.add_row(e.id, e.schema, e.caption)
         if len(rows) > limit:
             table.caption = f"... {len(rows) - limit:,} more (use --limit or --json)"
-        console.print(table)
+        print_table(console, table, keep=("entity",))
     if result.changed:
         table = Table(title=f"Changed ({len(result.changed):,})")
         table.add_column("entity")
@@ -365,7 +366,7 @@ def diff(
             table.add_row(c.entity_id, c.caption, what)
         if len(result.changed) > limit:
             table.caption = f"... {len(result.changed) - limit:,} more (use --limit or --json)"
-        console.print(table)
+        print_table(console, table, keep=("entity",))
 
 
 # ------------------------------------------------------------------------------------- export
@@ -433,7 +434,43 @@ def show(
         table.add_row("wallet", f"{w.currency} {w.address}")
     for link in entity.links:
         table.add_row("link", f"{link.relation}: {link.target or ''} {link.target_name or ''}".strip())
-    console.print(table)
+    print_table(console, table)
+    _print_history(store, entity_id)
+
+
+def _print_history(store, entity_id: str) -> None:  # type: ignore[no-untyped-def]
+    """``show``'s version history: every stored version that has the entity, and what changed."""
+    from listguard.listdates import published_label
+
+    history = store.entity_history(entity_id)
+    if not history:
+        return
+    current = {v.id for v in store.current_versions()}
+    seqs = {v.id: v.seq for v in store.versions(history[0]["dataset"])}
+    table = Table(title=f"Version history of {entity_id}")
+    for col in ("dataset", "version", "published", "loaded", "this entity"):
+        table.add_column(col)
+    previous: dict[str, object] | None = None
+    for h in history:
+        if previous is None:
+            what = "first seen"
+        elif seqs.get(h["id"], 0) - seqs.get(previous["id"], 0) > 1:  # type: ignore[operator]
+            what = "listed again (absent from the versions in between)"
+        elif h["hash"] == previous["hash"]:
+            what = "unchanged"
+        elif h["screening_hash"] == previous["screening_hash"]:
+            what = "changed (details only)"
+        else:
+            what = "changed (names, dates or identifiers)"
+        table.add_row(
+            h["dataset"],
+            f"{h['seq']}{' (current)' if h['id'] in current else ''}",
+            published_label(h["published_at"]),
+            str(h["loaded_at"] or "")[:16].replace("T", " "),
+            what,
+        )
+        previous = h
+    print_table(console, table)
 
 
 def _register_commands() -> None:

@@ -75,3 +75,21 @@ def print_table(console: Console, table: Table, keep: Iterable[str] = ()) -> Non
             column.no_wrap = True
             column.min_width = max(column.min_width or 0, longest)
     console.print(table)
+
+
+def hide_flag_types() -> None:
+    """Help without ``--verify <bool>``: typer labels every option with its type, flags
+    included, which reads as if the flag took a value. Flags show no type."""
+    from typer.core import TyperOption
+
+    if getattr(TyperOption.display_type_rich, "_listguard_flags", False):
+        return
+    original = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: object) -> str | None:
+        if getattr(self, "is_flag", False) or getattr(self, "is_bool_flag", False):
+            return None
+        return original(self, ctx)  # type: ignore[arg-type]
+
+    display_type_rich._listguard_flags = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]

@@ -28,8 +28,11 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
+
+from listguard.termout import print_table
 
 console = Console()
 err = Console(stderr=True)
@@ -166,21 +169,38 @@ def screen(
     table.add_column("#", justify="right")
     table.add_column("score", justify="right")
     table.add_column("match")
+    table.add_column("entity id")
     table.add_column("listed party")
     table.add_column("matched name")
     table.add_column("why", ratio=3)
     for rank, hit in enumerate(hits, 1):
         party = Text(f"{hit.caption}\n", style="bold")
-        party.append(f"{hit.schema} · {', '.join(hit.datasets)}\n{hit.entity_id}", style="dim")
+        party.append(f"{hit.schema} · {', '.join(hit.datasets)}", style="dim")
         table.add_row(
             str(rank),
             f"{hit.score:.3f}",
             Text("MATCH", style="bold red") if hit.match else Text("no", style="dim"),
+            hit.entity_id,
             party,
             hit.matched_name,
             hit.explanation.summary,
         )
-    console.print(table)
+    if console.is_terminal:
+        # One block per hit: ids whole, the explanation wrapped at word boundaries at any width.
+        console.print(Text(str(table.title), style="italic"))
+        for rank, hit in enumerate(hits, 1):
+            head = Text(f"{rank}. ")
+            head.append(f"{hit.score:.3f} ", style="bold")
+            head.append("MATCH " if hit.match else "no match ", style="bold red" if hit.match else "dim")
+            head.append(hit.entity_id, style="cyan")
+            console.print(head, overflow="fold")
+            body = Text()
+            body.append(hit.caption, style="bold")
+            body.append(f" ({hit.schema} · {', '.join(hit.datasets)})", style="dim")
+            body.append(f"\nmatched name: {hit.matched_name}\nwhy: {hit.explanation.summary}")
+            console.print(Padding(body, (0, 0, 0, 3)))
+        return
+    print_table(console, table, keep=("entity id",))
     err.print(f"{len(index):,} listed parties screened in {elapsed * 1000:.1f} ms", style="dim")
 
 

@@ -24,6 +24,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from listguard.termout import print_table
+
 console = Console()
 err = Console(stderr=True)
 
@@ -131,7 +133,7 @@ def print_run_reports(reports: list[Any], out: Console) -> None:
         closed = ", ".join(f"{k} {v}" for k, v in sorted(r.closed.items())) or "-"
         kept = r.suppressed_false_positive + r.suppressed_allowed
         table.add_row(r.portfolio, str(r.run_id), f"{r.records_screened:,}", delta, f"{r.candidates_retrieved:,}", raised, closed, f"{kept:,}", f"{r.seconds:.2f}")
-    out.print(table)
+    print_table(out, table, keep=("portfolio",))
     for r in reports:
         if r.note:
             out.print(f"[yellow]{r.portfolio}:[/] {r.note}")
@@ -146,7 +148,15 @@ def print_run_reports(reports: list[Any], out: Console) -> None:
 
         store = _store()
         rows = [a for a in (get_alert(store.engine, i) for i in ids[:25]) if a]
-        _alerts_table(rows, out, title=f"Alerts raised ({len(ids):,})")
+        more = ""
+        if len(ids) > len(rows):
+            portfolios = sorted({r.portfolio for r in reports if r.alert_ids})
+            where = f" --portfolio {portfolios[0]}" if len(portfolios) == 1 else ""
+            more = (
+                f"{len(rows)} of {len(ids):,} shown; {len(ids) - len(rows):,} more: "
+                f"listguard alerts{where} --limit 0 (or --json)"
+            )
+        _alerts_table(rows, out, title=f"Alerts raised ({len(ids):,})", caption=more)
 
 
 def _summary(alert: dict[str, Any]) -> str:
@@ -164,9 +174,9 @@ def _changes_text(changes: list[dict[str, Any]]) -> str:
     return "; ".join(parts)
 
 
-def _alerts_table(rows: list[dict[str, Any]], out: Console, title: str = "Alerts") -> None:
-    table = Table(title=title)
-    for col in ("id", "status", "reason", "portfolio", "record", "entity", "score", "version", "what changed / why"):
+def _alerts_table(rows: list[dict[str, Any]], out: Console, title: str = "Alerts", caption: str = "") -> None:
+    table = Table(title=title, caption=caption or None, caption_justify="left")
+    for col in ("id", "status", "reason", "portfolio", "record", "entity id", "listed name", "score", "version", "what changed / why"):
         table.add_column(col, justify="right" if col in ("id", "score", "version") else "left")
     for a in rows:
         status = a["status"] + (f" ({a['closed_reason']})" if a.get("closed_reason") else "")
@@ -177,12 +187,13 @@ def _alerts_table(rows: list[dict[str, Any]], out: Console, title: str = "Alerts
             a["reason"],
             a["portfolio"],
             f"{a['record_id']}: {a['record_name']}",
-            f"{a['entity_id']}: {a['caption']}",
+            a["entity_id"],
+            a["caption"],
             f"{a['score']:.3f}",
             f"{a['dataset']} v{a.get('version') or '?'}",
-            why[:160],
+            why,
         )
-    out.print(table)
+    print_table(out, table, keep=("entity id",))
 
 
 def register(app: typer.Typer) -> None:
@@ -333,7 +344,7 @@ def register(app: typer.Typer) -> None:
         for i in infos:
             assert i is not None
             table.add_row(i["portfolio"], f"{i['records']:,}", f"{i['to_screen']:,}", f"{i['open_alerts']:,}", ", ".join(f"{d}={v}" for d, v in sorted(i["screened_against"].items())), i["created_at"])
-        console.print(table)
+        print_table(console, table, keep=("portfolio",))
 
     # ---------------------------------------------------------------------------- alerts
     @app.command("alerts")
@@ -379,7 +390,7 @@ def register(app: typer.Typer) -> None:
                 table.add_row("what changed", _changes_text(alert["changes"]))
             for d in alert.get("decisions", []):
                 table.add_row("decision", f"{d['decided_at']} {d['decided_by']}: {d['decision']} — {d['reason']}")
-            console.print(table)
+            print_table(console, table)
             return
         if status != "all" and status not in STATUSES:
             raise _fail(f"--status {status!r}: use one of {', '.join(STATUSES)} or all")
@@ -392,7 +403,10 @@ def register(app: typer.Typer) -> None:
         if not rows:
             console.print(f"No {'' if status == 'all' else status + ' '}alerts.")
             return
-        _alerts_table(rows, console, title=f"Alerts ({status})")
+        caption = ""
+        if limit and len(rows) >= limit:
+            caption = f"the newest {limit:,} shown; there may be more: --limit 0 shows all (or --json)"
+        _alerts_table(rows, console, title=f"Alerts ({status})", caption=caption)
 
     # ---------------------------------------------------------------------------- decide
     @app.command("decide")
@@ -458,7 +472,7 @@ def register(app: typer.Typer) -> None:
                 table.add_column(col)
             for r in rows:
                 table.add_row(str(r["id"]), r["portfolio"], r["record_id"], r["entity_id"], r["reason"], r["created_by"], r["expires_at"] or "never")
-            console.print(table)
+            print_table(console, table, keep=("entity", "record"))
             return
         if revoke is not None:
             if not revoke_allow(store.engine, revoke, by=by):
@@ -537,8 +551,8 @@ def register(app: typer.Typer) -> None:
         for col in ("seq", "at", "actor", "action", "versions", "details"):
             table.add_column(col)
         for e in entries:
-            table.add_row(str(e.seq), e.at, e.actor, e.action, ",".join(map(str, e.versions)), orjson.dumps(e.details).decode()[:120])
-        console.print(table)
+            table.add_row(str(e.seq), e.at, e.actor, e.action, ",".join(map(str, e.versions)), orjson.dumps(e.details).decode())
+        print_table(console, table)
 
     # --------------------------------------------------------------------------- webhooks
     @webhook_app.command("add")
@@ -578,7 +592,7 @@ def register(app: typer.Typer) -> None:
             table.add_column(col)
         for r in rows:
             table.add_row(str(r["id"]), r["url"], r["portfolio"] or "all", "yes" if r["active"] else "no", f"{r['created_at']} by {r['created_by']}")
-        console.print(table)
+        print_table(console, table, keep=("url",))
 
     @webhook_app.command("log")
     def webhook_log(
@@ -602,7 +616,7 @@ def register(app: typer.Typer) -> None:
         for r in rows:
             attempts = "; ".join(f"{a['at'][11:19]} {a['status_code'] or a['error']} ({a['ms']} ms)" for a in r["attempt_log"])
             table.add_row(str(r["id"]), str(r["webhook_id"]), r["event"], str(r["alert_id"] or ""), r["status"], str(r["attempts"]), str(r["last_status"] or r["last_error"] or ""), attempts)
-        console.print(table)
+        print_table(console, table)
 
     @webhook_app.command("deliver")
     def webhook_deliver(

@@ -12,6 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from listguard.termout import print_table
+
 console = Console()
 err = Console(stderr=True)
 
@@ -250,7 +252,7 @@ def keys_list(
     for k in keys:
         state = "[green]active[/]" if k.active else (f"[red]revoked {k.revoked_at}[/]" if k.revoked_at else "[yellow]expired[/]")
         table.add_row(k.id, k.owner, k.role, k.created_at, k.expires_at or "", "" if k.rate_limit is None else str(k.rate_limit), state)
-    console.print(table)
+    print_table(console, table, keep=("id",))
 
 
 @keys_app.command("revoke")

@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from listguard.termout import print_table
+
 console = Console()
 err = Console(stderr=True)
 
@@ -116,7 +118,7 @@ def register(app: typer.Typer) -> None:
         table.add_column("hits")
         for m in mentions:
             table.add_row(f"{m.start}-{m.end}", Text(" ".join(m.text.split()), style="bold"), _hits_cell(m.hits))
-        console.print(table)
+        print_table(console, table)
 
     @app.command("screen-message")
     def screen_message_cmd(
@@ -178,7 +180,7 @@ def _print_message(result: Any) -> None:
     for p in message.parties:
         style = "bold red" if (p.field, p.location) in flagged else ""
         parties.add_row(p.field, p.role, p.name or "", p.bic or "", p.account or "", (p.country or "").upper(), style=style)
-    console.print(parties)
+    print_table(console, parties)
     if not result.alerts:
         console.print("[green]No alerts.[/]")
         return
@@ -187,4 +189,4 @@ def _print_message(result: Any) -> None:
         alerts.add_column(col)
     for a in result.alerts:
         alerts.add_row(a.kind, f"{a.role}\n{a.field}", a.location, a.value, a.detail)
-    console.print(alerts)
+    print_table(console, alerts)
