@@ -253,3 +253,28 @@ def test_invalid_utf8_fails_alone_with_its_byte(un_loaded: list[tuple[str, str]]
     store = open_store()
     assert [v.seq for v in store.versions("un_sc_sanctions")] == [1]
     assert store.current_version("us_ofac_cons") is not None
+
+
+def test_repeated_id_loads_merged_with_a_visible_warning(home: Path, tmp_path: Path) -> None:
+    """A UN list that repeats a REFERENCE_NUMBER: one policy for every parser (issue 13,
+    item 6): it loads, the repeat is merged (its name still screened), and the human output
+    says so, not only --json."""
+    require_shared()
+    data = UN_XML.read_bytes()
+    start = data.index(b"<INDIVIDUAL>")
+    end = data.index(b"</INDIVIDUAL>", start) + len(b"</INDIVIDUAL>")
+    record = data[start:end]
+    first = record[record.index(b"<FIRST_NAME>") + 12 : record.index(b"</FIRST_NAME>")]
+    again = record.replace(b"<FIRST_NAME>" + first + b"</FIRST_NAME>", b"<FIRST_NAME>ZEBULON</FIRST_NAME>", 1)
+    dup = tmp_path / "consolidated.xml"
+    dup.write_bytes(data[:end] + again + data[end:])
+    result = invoke("load", str(dup))
+    assert result.exit_code == 0, result.output
+    message = " ".join(result.output.split())
+    assert "warning: un_sc_sanctions: the file lists 1 id(s) more than once" in message, message
+    assert "merged" in message and "REFERENCE_NUMBER" in message
+    store = open_store()
+    assert store.current_version("un_sc_sanctions").entity_count == EXPECTED["un_sc_sanctions"]  # type: ignore[union-attr]
+    ref = record[record.index(b"<REFERENCE_NUMBER>") + 18 : record.index(b"</REFERENCE_NUMBER>")].decode()
+    entity = store.get_entity(f"un_sc_sanctions:{ref.strip()}")
+    assert entity is not None and any("ZEBULON" in n for n, _ in entity.names()), entity

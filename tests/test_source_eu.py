@@ -211,7 +211,8 @@ def test_birth_date_forms_contacts_and_unknown_types(tmp_path: Path) -> None:
     )
     result = eu.parse(path)
     person, other = result.entities
-    assert person.get("name") == ["Ivan Petrov"]  # built from the parts when wholeName is empty
+    # built from the parts when wholeName is empty; the repeated logicalId 1 is merged in
+    assert person.get("name") == ["Ivan Petrov", "Dup"]
     assert person.get("title") == ["General"]
     assert person.get("birthDate") == ["1960-03", "1970", "1971", "1972"]
     assert result.stats["unparsed_birth_dates"] == 1  # 30 February

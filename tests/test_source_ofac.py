@@ -591,11 +591,22 @@ def test_header_row(tmp_path: Path) -> None:
     assert err.where == "line 1"
 
 
-def test_duplicate_ent_num(tmp_path: Path) -> None:
+def test_duplicate_ent_num_is_merged_and_warned(tmp_path: Path) -> None:
+    """One policy for repeated ids in every parser (issue 13, item 6): the repeat loads merged
+    into the first entry, every name kept, with a warning naming the line."""
     data = (SDN_FIXTURE / "sdn.csv").read_bytes().rstrip(b"\x1a")
-    first = data.split(b"\r\n")[0]
-    folder = broken_copy(tmp_path, "sdn.csv", data + first + b"\r\n\x1a")
-    assert_refused(folder, "sdn.csv", "appears twice")
+    lines = data.split(b"\r\n")
+    again = lines[0].replace(b'"BANCO NACIONAL DE CUBA"', b'"NATIONAL BANK OF CUBA"')
+    folder = broken_copy(tmp_path, "sdn.csv", data + again + b"\r\n\x1a")
+    result = ofac.parse(folder)
+    assert len(result.entities) == len(ofac.parse(SDN_FIXTURE).entities)
+    bank = next(e for e in result.entities if e.id == "us_ofac_sdn:306")
+    assert bank.get("name") == ["BANCO NACIONAL DE CUBA", "NATIONAL BANK OF CUBA"]
+    assert "BNC" in [n for n, _ in bank.names()]  # the first row's remarks and aliases are still there
+    assert bank.record["duplicates"][0]["primary"]["SDN_Name"] == "NATIONAL BANK OF CUBA"
+    assert result.stats["duplicate_ids"] == 1
+    line = len([x for x in lines if x]) + 1
+    assert any(f"ent_num us_ofac_sdn:306 at sdn.csv line {line}, first on line 1" in w for w in result.warnings), result.warnings
 
 
 def test_cons_broken_sibling(tmp_path: Path) -> None:

@@ -338,7 +338,8 @@ def test_list_without_records_is_refused(tmp_path: Path) -> None:
 
 
 def test_small_document_edge_cases(tmp_path: Path) -> None:
-    """A record without reference is skipped and counted; a duplicate reference is kept once."""
+    """A record without reference is skipped and counted; a duplicate reference is merged into
+    the first (one policy for repeated ids, issue 13 item 6), every name kept."""
     path = tmp_path / "small.xml"
     path.write_text(
         '<?xml version="1.0"?><CONSOLIDATED_LIST dateGenerated="2026-01-01T00:00:00Z"><INDIVIDUALS>'
@@ -351,8 +352,10 @@ def test_small_document_edge_cases(tmp_path: Path) -> None:
         "</INDIVIDUALS></CONSOLIDATED_LIST>"
     )
     result = un.parse(path)
-    assert [e.get("name") for e in result.entities] == [["A"]]
-    assert result.stats["duplicate_references"] == 1
+    assert [e.get("name") for e in result.entities] == [["A", "B"]]
+    assert result.stats["duplicate_ids"] == 1
+    assert any("duplicate REFERENCE_NUMBER un_sc_sanctions:QDi.900 at line 1: listed twice; merged" in w
+               for w in result.warnings), result.warnings
     assert result.stats["records_without_reference"] == 1
     assert result.stats["unmapped_countries"] == 1
     entity = result.entities[0]

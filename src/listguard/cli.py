@@ -226,6 +226,13 @@ def load(
                 notes = "stored, NOT current (older than the current version; see below)" + (f"; {notes}" if notes else "")
             table.add_row(r.dataset, str(r.version.seq), f"{r.version.entity_count:,}", published_label(r.version.published_at, r.version.warnings), f"{o.seconds:.2f}", notes)
         print_table(console, table, keep=("dataset",))
+        from listguard.sources.base import duplicate_note
+
+        for o in outcomes:  # repeated ids are merged: say so here, not only in --json
+            if o.report is not None and not o.report.skipped:
+                note = duplicate_note(o.report.dataset, o.report.stats, o.report.warnings)
+                if note:
+                    err.print(f"[yellow]warning:[/] {note}", soft_wrap=True, highlight=False)
         ftm_files = [p for p in unknown if _is_ftm(p)]
         for path in unknown:
             if path not in ftm_files:

@@ -146,6 +146,11 @@ def register(app: typer.Typer) -> None:
                         )
                     )
                     _after_update(report)
+                from listguard.sources.base import duplicate_note
+
+                note = None if report.skipped else duplicate_note(dataset, report.stats, report.warnings)
+                if note:  # repeated ids were merged: visible here, not only in the stats
+                    rows.append((dataset, "[yellow]warning[/]", note))
         table = Table(title="listguard update")
         table.add_column("dataset")
         table.add_column("outcome")

@@ -3,6 +3,15 @@
 A parser reads one official publication *completely* into memory and returns a
 :class:`ParseResult`, or raises :class:`SourceError`. Nothing is written anywhere while parsing,
 so a bad file can never leave the store half-loaded: the store only ever sees a finished result.
+
+**One policy for a repeated id**, in every parser: a publication that lists the same id twice
+(UN REFERENCE_NUMBER, OFAC ent_num, EU logicalId, UK Unique ID, CSL _id, FtM id) loads, with the
+repeats *merged* into one entity (:meth:`ParseResult.merge_into`): every name, identifier and
+detail of every copy is kept, so no listed name stops being screened, and each copy's source
+record stays in the entity's ``record["duplicates"]``. The load counts ``duplicate_ids``, warns
+with each repeat's place, and ``listguard load`` / ``update`` print that warning (not only
+``--json``). Refusing the whole list instead would leave screening on an outdated version for a
+publisher's slip that the user cannot fix; keeping only the first copy would silently drop names.
 """
 
 from __future__ import annotations
@@ -49,7 +58,7 @@ class ParseResult:
     partial: bool = False
     #: With ``partial``: ids the patch deletes.
     deleted: list[str] = field(default_factory=list)
-    _seen: set[str] | None = field(default=None, repr=False, compare=False)
+    _by_id: dict[str, Entity] | None = field(default=None, repr=False, compare=False)
 
     def warn(self, message: str, limit: int = 50) -> None:
         if len(self.warnings) < limit:
@@ -58,19 +67,51 @@ class ParseResult:
     def count(self, key: str, n: int = 1) -> None:
         self.stats[key] = self.stats.get(key, 0) + n
 
-    def add_first(self, entity: Entity, where: str | None, id_label: str = "id") -> bool:
-        """Append ``entity`` unless one with its id was added already: a publication that
-        repeats an id keeps its first record, and the load counts and names the repeat."""
-        seen = self._seen
-        if seen is None or len(seen) != len(self.entities):
-            seen = self._seen = {e.id for e in self.entities}
-        if entity.id in seen:
-            self.count("duplicate_ids")
-            self.warn(f"duplicate {id_label} {entity.id}{f' at {where}' if where else ''}: kept the first")
+    def add_entity(self, entity: Entity, where: str | None, id_label: str = "id") -> bool:
+        """Append ``entity``, or merge it into the entity already added under its id (see the
+        module docstring). Returns False when it was merged."""
+        by_id = self._by_id
+        if by_id is None or len(by_id) != len(self.entities):
+            by_id = self._by_id = {e.id: e for e in self.entities}
+        first = by_id.get(entity.id)
+        if first is not None:
+            self.merge_into(first, entity, where, id_label)
             return False
-        seen.add(entity.id)
+        by_id[entity.id] = entity
         self.entities.append(entity)
         return True
+
+    def merge_into(self, first: Entity, again: Entity, where: str | None, id_label: str = "id") -> None:
+        """Merge a repeat of ``first``'s id into it: the repeat's names and details are added,
+        its source record is kept in ``record["duplicates"]``, and the load warns."""
+        from listguard.model import NAME_PROPS
+
+        place = f" at {where}" if where else ""
+        self.count("duplicate_ids")
+        if again.schema == first.schema:
+            for prop, values in again.properties.items():
+                first.add(prop, values)
+            for ident in again.identifiers:
+                if ident not in first.identifiers:
+                    first.identifiers.append(ident)
+            for wallet in again.wallets:
+                if wallet not in first.wallets:
+                    first.wallets.append(wallet)
+            note = "merged into one entry (every name and detail kept)"
+        else:
+            # Another type (a Person and an Organization under one id): the names apply to any
+            # party; the rest of the repeat stays in the record, not on a schema it does not fit.
+            for prop in NAME_PROPS:
+                first.add(prop, again.get(prop))
+            self.count("duplicate_ids_other_type")
+            note = (f"merged its names into the {first.schema} (it says {again.schema}; its "
+                    "other details are in the record)")
+        for link in again.links:
+            if link not in first.links:
+                first.links.append(link)
+        if again.record and again.record != first.record:
+            first.record.setdefault("duplicates", []).append(again.record)
+        self.warn(f"duplicate {id_label} {again.id}{place}: listed twice; {note}")
 
     def checksum(self) -> str:
         digest = hashlib.sha256()
@@ -80,6 +121,18 @@ class ParseResult:
                 for chunk in iter(lambda: fh.read(1 << 20), b""):
                     digest.update(chunk)
         return digest.hexdigest()
+
+
+def duplicate_note(dataset: str, stats: dict[str, int], warnings: list[str]) -> str | None:
+    """The line ``listguard load`` / ``update`` print when a list repeated ids (merged, see the
+    module docstring), or None."""
+    count = sum(n for k, n in stats.items() if k in ("duplicate_ids", "duplicate_rows"))
+    if not count:
+        return None
+    first = next((w for w in warnings if w.startswith("duplicate ") or " listed again" in w), None)
+    return (f"{dataset}: the file lists {count:,} id(s) more than once; each repeat was merged into "
+            f"one entry, every name kept" + (f" (e.g. {first})" if first else "")
+            + ". Tell the publisher if this persists")
 
 
 class Source(Protocol):

@@ -96,7 +96,7 @@ def parse(path: Path) -> ParseResult:
     for el in root.iter(f"{_NS}sanctionEntity"):
         entity = _parse_entity(el, result)
         if entity is not None:
-            result.add_first(entity, sourceline(el), "logicalId")
+            result.add_entity(entity, sourceline(el), "logicalId")
     if not result.entities:
         raise SourceError(
             path,

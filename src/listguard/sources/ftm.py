@@ -196,9 +196,11 @@ def parse(path: Path, dataset: str | None = None) -> ParseResult:
         else:
             entity, schema = _check_entity(path, number, data)
             if entity["id"] in raw:
+                # one policy for repeated ids (sources.base): merged, every value kept
+                entity, schema = _merge_repeat(raw[entity["id"]], (entity, schema), result)
                 result.count("duplicate_ids")
-                result.warn(f"line {number}: entity {entity['id']} appears again; the later "
-                            "line wins")
+                result.warn(f"duplicate id {entity['id']} at line {number}: listed twice; merged "
+                            "into one entry (every value kept)")
             raw[entity["id"]] = (entity, schema)
     if lines == 0:
         raise SourceError(path, "the file has no entities (only blank lines)", "line 1")
@@ -215,6 +217,28 @@ def parse(path: Path, dataset: str | None = None) -> ParseResult:
     result.stats["lines"] = lines
     result.stats["entities"] = len(result.entities)
     return result
+
+
+def _merge_repeat(first: tuple[dict[str, Any], Schema], again: tuple[dict[str, Any], Schema],
+                  result: ParseResult) -> tuple[dict[str, Any], Schema]:
+    """Two lines with one id, as FtM fragments: the union of their property values, under the
+    schema both fit (an Organization and a Company: Company). Schemata that do not meet keep
+    the first one, and only the repeat's names are added."""
+    data, schema = first
+    other, other_schema = again
+    try:
+        merged_schema = model.common_schema(schema, other_schema)
+        props = dict(other.get("properties", {}))
+    except Exception:  # followthemoney.exc.InvalidData: e.g. a Person and a Vessel
+        merged_schema = schema
+        props = {k: v for k, v in other.get("properties", {}).items()
+                 if k in ("name", "alias", "weakAlias", "previousName")}
+        result.count("duplicate_ids_other_type")
+    out = {**data, "schema": merged_schema.name, "properties": {k: list(v) for k, v in data.get("properties", {}).items()}}
+    for prop, values in props.items():
+        bucket = out["properties"].setdefault(prop, [])
+        bucket.extend(v for v in values if v not in bucket)
+    return out, merged_schema
 
 
 def _dataset_name(path: Path, entities: Iterable[dict[str, Any]], result: ParseResult) -> str:

@@ -1277,16 +1277,15 @@ def _parse(path: Path) -> ParseResult:
         siblings[key] = read_rows(file, columns, result)
 
     primary: dict[str, tuple[int, list[str | None]]] = {}
+    #: Rows repeating an ent_num: merged into the first (one policy for every parser, see
+    #: sources.base), so every name in them is still screened.
+    repeats: dict[str, list[tuple[int, list[str | None]]]] = {}
     names: dict[str, list[str]] = {}
     for line, row in primary_rows:
         ent = _ent_num(row[0])
         if ent in primary:
-            raise SourceError(
-                primary_file,
-                f"ent_num {ent} appears twice (first on line {primary[ent][0]}); the file is "
-                "damaged or two downloads were concatenated. Download it again",
-                where=f"line {line}",
-            )
+            repeats.setdefault(ent, []).append((line, row))
+            continue
         primary[ent] = (line, row)
         if row[1]:
             names.setdefault(" ".join(row[1].split()), []).append(ent)
@@ -1300,7 +1299,7 @@ def _parse(path: Path) -> ParseResult:
 
     ctx = Context(result=result, dataset=layout.dataset, names=names)
     without_address: list[str] = []
-    for ent, (_line, row) in primary.items():
+    for ent, (first_line, row) in primary.items():
         entity = _entity(layout, ent, row, ctx)
         builder = Builder(entity, result, ctx.warned)
         _add_aliases(builder, aliases.get(ent, []))
@@ -1312,6 +1311,13 @@ def _parse(path: Path) -> ParseResult:
         if remarks:
             entity.record["remarks"] = remarks
             parse_remarks(builder, remarks, ctx)
+        for line, again_row in repeats.get(ent, []):
+            again = _entity(layout, ent, again_row, ctx)
+            if again_row[11]:
+                again.record["remarks"] = again_row[11]
+                parse_remarks(Builder(again, result, ctx.warned), again_row[11], ctx)
+            where = f"{primary_file.name} line {line}, first on line {first_line}"
+            result.merge_into(entity, again, where, "ent_num")
         result.entities.append(entity)
     if without_address:
         result.count("entities_without_address_row", len(without_address))

@@ -229,7 +229,6 @@ def _read_summary_sheet(path: Path, fh: IO[bytes], result: ParseResult) -> None:
     chosen: str | None = None
     done = False
     row_number = 0
-    seen: set[str] = set()
     context = etree.iterparse(
         fh,
         events=("start", "end"),
@@ -286,12 +285,7 @@ def _read_summary_sheet(path: Path, fh: IO[bytes], result: ParseResult) -> None:
         entity = _summary_entity(cells, header, result, f"sheet {table_name}, row {first_row}")
         if entity is None:
             continue
-        if entity.id in seen:
-            result.count("duplicate_ids")
-            result.warn(f"duplicate Unique ID {entity.id} (sheet {table_name}, row {first_row}); kept the first")
-            continue
-        seen.add(entity.id)
-        result.entities.append(entity)
+        result.add_entity(entity, f"sheet {table_name}, row {first_row}", "Unique ID")
     if chosen is None:
         raise SourceError(
             path,
@@ -445,7 +439,7 @@ def _parse_xml(path: Path) -> ParseResult:
     for el in root.findall("Designation"):
         entity = _designation(el, result)
         if entity is not None:
-            result.add_first(entity, sourceline(el), "UniqueID")
+            result.add_entity(entity, sourceline(el), "UniqueID")
     if not result.entities:
         raise SourceError(path, "the UK list holds no Designation records; download it again", sourceline(root))
     for schema in ("Person", "Organization", "Vessel", "LegalEntity"):

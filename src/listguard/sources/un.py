@@ -120,14 +120,16 @@ def parse(path: Path) -> ParseResult:
         entity = _parse_record(el, is_person, result, path)
         if entity is None:
             continue
-        if entity.id in by_id:
-            result.count("duplicate_references")
-            result.warn(f"duplicate reference {entity.id} at {sourceline(el)}: kept the first")
-            continue
-        by_id[entity.id] = entity
-        comments[entity.id] = " ".join(
+        comment = " ".join(
             [el.findtext("COMMENTS1") or ""] + [v.text or "" for v in el.findall("DESIGNATION/VALUE")]
         )
+        if entity.id in by_id:
+            # one policy for repeated ids (sources.base): merged, every name kept, warned
+            result.merge_into(by_id[entity.id], entity, sourceline(el), "REFERENCE_NUMBER")
+            comments[entity.id] += " " + comment
+            continue
+        by_id[entity.id] = entity
+        comments[entity.id] = comment
         result.entities.append(entity)
 
     _link_references(result, by_id, comments)
