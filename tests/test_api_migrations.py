@@ -8,6 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
+from sqlalchemy.exc import DBAPIError
 
 from listguard.api.keys import create_key, ensure_schema, list_keys
 from listguard.model import Entity
@@ -44,7 +45,7 @@ def check_empty_database(url: str) -> None:
     from listguard import audit
 
     audit.record(store.engine, "test", "me", {}, [])
-    with pytest.raises(Exception):
+    with pytest.raises(DBAPIError):  # the append-only trigger refuses
         with store.engine.begin() as conn:
             conn.execute(text("DELETE FROM audit_log"))
     store.close()

@@ -7,7 +7,6 @@ import csv
 import random
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 

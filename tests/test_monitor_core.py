@@ -15,7 +15,6 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 import sqlalchemy as sa
 

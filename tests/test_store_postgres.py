@@ -16,6 +16,7 @@ from typing import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import DBAPIError
 
 from listguard.server import create_app
 from listguard.api.config import ServerConfig
@@ -163,7 +164,7 @@ def test_audit_log_refuses_update_and_delete_on_postgres(home: Path) -> None:
     store = open_store()
     audit.record(store.engine, "test", "me", {"a": 1}, [])
     for statement in ("UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"):
-        with pytest.raises(Exception):
+        with pytest.raises(DBAPIError):  # the append-only triggers refuse
             with store.engine.begin() as conn:
                 conn.execute(text(statement))
     ok, problem = audit.verify(store.engine)

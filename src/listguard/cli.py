@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Iterable, Optional
 
 import orjson
 import typer
@@ -19,6 +19,7 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     SpinnerColumn,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -118,7 +119,7 @@ def load(
     when named, never from a folder, and never under an official list's name.
     """
     from listguard.listdates import parse_published, published_label
-    from listguard.loader import LoadOutcome, find_lists, load_candidate
+    from listguard.loader import Candidate, LoadOutcome, find_lists, load_candidate
 
     if published is not None:
         try:
@@ -161,8 +162,11 @@ def load(
             started = time.perf_counter()
             outcome = LoadOutcome(cand.path)
 
-            def parsed(n: int, task: int = task, cand: object = cand) -> None:
-                progress.update(task, total=n, completed=0, description=f"storing {cand.path.name}")  # type: ignore[attr-defined]
+            def parsed(n: int, task: TaskID = task, cand: Candidate = cand) -> None:
+                progress.update(task, total=n, completed=0, description=f"storing {cand.path.name}")
+
+            def advance(n: int, task: TaskID = task) -> None:
+                progress.advance(task, n)
 
             try:
                 outcome.report = load_candidate(
@@ -173,7 +177,7 @@ def load(
                     published=published,
                     allow_older=allow_older,
                     on_parsed=parsed,
-                    progress=lambda n, task=task: progress.advance(task, n),
+                    progress=advance,
                 )
             except SourceError as exc:
                 outcome.error = str(exc)
@@ -264,7 +268,7 @@ def _is_ftm(path: Path) -> bool:
         return False
 
 
-def _after_load(outcomes: list[object]) -> None:
+def _after_load(outcomes: Iterable[object]) -> None:
     """Hook for monitoring: re-screen portfolios when a list changed (see listguard.monitor)."""
     from listguard.commands import monitor
 
@@ -286,10 +290,10 @@ def sources(
     store = _store()
     versions = store.versions() if all_versions or json_out else store.current_versions()
     if json_out:
-        by_dataset: dict[str, dict[str, object]] = {}
+        by_dataset: dict[str, dict[str, Any]] = {}
         for v in versions:
             entry = by_dataset.setdefault(v.dataset, {"dataset": v.dataset, "current": None, "versions": []})
-            entry["versions"].append(v.to_dict())  # type: ignore[union-attr]
+            entry["versions"].append(v.to_dict())
             if v.current:
                 entry["current"] = v.to_dict()
         console.print_json(orjson.dumps({"datasets": list(by_dataset.values())}).decode())

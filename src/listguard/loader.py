@@ -28,7 +28,7 @@ class Candidate:
 
     @property
     def dataset(self) -> str:
-        return str(getattr(self.module, "DATASET"))
+        return str(self.module.DATASET)
 
 
 @dataclass
@@ -115,7 +115,7 @@ def load_candidate(
     publication older than the dataset's current version is stored but only becomes current
     with ``allow_older``; the report's ``not_current`` says why it did not.
     """
-    parse = getattr(candidate.module, "parse")
+    parse = candidate.module.parse
     if dataset is not None:
         if candidate.dataset != "ftm":
             raise SourceError(

@@ -97,7 +97,7 @@ def _parse_expiry(expires: str | date | datetime | None) -> str | None:
         try:
             value = datetime.fromisoformat(expires.strip())
         except ValueError:
-            raise DecisionError(f"--expires {expires!r}: use a date like 2026-12-31")
+            raise DecisionError(f"--expires {expires!r}: use a date like 2026-12-31") from None
         if value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc).isoformat(timespec="microseconds")

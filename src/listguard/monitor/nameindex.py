@@ -282,7 +282,6 @@ class NameIndex:
         """
         self.activate()
         postings, counts, singles = self.postings, self.tok_counts, self.singles
-        offsets, tok_vids = self.tok_offsets, self.tok_vids
         out: set[int] = set()
         for form in forms:
             toks = list({t.text: t for t in form.tokens if t.kind == NAME}.values())

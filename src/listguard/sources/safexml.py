@@ -67,7 +67,7 @@ def parse_xml(path: Path, max_bytes: int | None = None) -> etree._Element:
             raise _encoding_error(path, head, last.message, last.line, last.column) from None
         raise SourceError(path, f"cannot read the file ({exc}); check it exists and is readable") from None
     root = tree.getroot()
-    for node in root.iter(etree.Entity):  # pragma: no cover - DTDs are refused above
+    for _node in root.iter(etree.Entity):  # pragma: no cover - DTDs are refused above
         raise SourceError(path, "XML contains entity references; refused")
     return root
 

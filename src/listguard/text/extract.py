@@ -55,7 +55,6 @@ from listguard.names.tokens import (
     NAME,
     ORG_GENERIC,
     PARTICLE,
-    PARTICLES,
     PER,
     Token,
 )

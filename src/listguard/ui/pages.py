@@ -98,7 +98,7 @@ def ui_principal(request: Request, role: str) -> Principal:
     try:
         principal = auth.identify(request)
     except ApiError as exc:
-        raise _Redirect(render(request, "error.html", None, exc.status, message=exc.detail))
+        raise _Redirect(render(request, "error.html", None, exc.status, message=exc.detail)) from exc
     if principal is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise _Redirect(RedirectResponse(f"/ui/login?next={quote(target)}", status_code=303))
