@@ -748,7 +748,7 @@ class BatchSummary:
     TOP_N = 50
     MAX_ERRORS = 200
 
-    def add(self, result: dict[str, Any], programs: Callable[[str], list[str]] | None) -> None:
+    def add(self, result: dict[str, Any], programs: Callable[[str], list[str]] | None, name: str | None = None) -> None:
         self.rows += 1
         if result.get("error"):
             self.rejected += 1
@@ -772,7 +772,7 @@ class BatchSummary:
                 for program in programs(str(hit.get("entity_id"))):
                     self.by_program[program] += 1
             # (score, a unique sequence number, hit): ties on score never compare the dicts
-            entry = (float(hit.get("score") or 0.0), self.matches, {"id": result.get("id"), "line": result.get("line"), **hit})
+            entry = (float(hit.get("score") or 0.0), self.matches, {"id": result.get("id"), "name": name, "line": result.get("line"), **hit})
             if len(self.top) < self.TOP_N:
                 heapq.heappush(self.top, entry)
             elif entry[0] > self.top[0][0]:
@@ -817,25 +817,37 @@ def write_report(summary: BatchSummary, path: Path | str) -> None:
         rows = "".join(f"<tr><td>{e(k)}</td><td class=n>{v:,}</td></tr>" for k, v in counter.most_common(50))
         return f"<h2>{e(title)}</h2><table><tr><th>{e(label)}</th><th>matches</th></tr>{rows}</table>"
 
-    top_rows = []
+    # The top hits grouped by customer (customer name and id first), customers in the order of
+    # their best hit: an analyst works through customers, not through scattered hits.
+    groups: dict[tuple[str, Any], list[dict[str, Any]]] = {}
     for _score, _seq, hit in sorted(summary.top, key=lambda x: (-x[0], x[1])):
-        expl = hit.get("explanation")
-        summary_text = _summary_text(expl)
-        detail = ""
-        if isinstance(expl, dict):
-            features = expl.get("features") or []
-            detail = "; ".join(f"{f.get('feature')}: {f.get('detail')}" for f in features if isinstance(f, dict))
-        top_rows.append(
-            "<tr>"
-            f"<td>{e(str(hit.get('id')))}</td><td>{e(str(hit.get('entity_id')))}</td>"
-            f"<td>{e(str(hit.get('caption') or ''))}</td><td>{e(str(hit.get('matched_name') or ''))}</td>"
-            f"<td class=n>{float(hit.get('score') or 0):.3f}</td>"
-            f"<td>{e(', '.join(hit.get('datasets') or []))}</td>"
-            f"<td>{e(summary_text)}<div class=d>{e(detail)}</div></td>"
-            "</tr>"
+        groups.setdefault((str(hit.get("id")), hit.get("line")), []).append(hit)
+    top_rows = []
+    for (row_id, line), hits in groups.items():
+        first = hits[0]
+        customer = (
+            f"<td rowspan={len(hits)} class=c><b>{e(str(first.get('name') or ''))}</b></td>"
+            f"<td rowspan={len(hits)} class=c>{e(row_id)}<div class=d>line {e(str(line))}</div></td>"
         )
+        for i, hit in enumerate(hits):
+            expl = hit.get("explanation")
+            summary_text = _summary_text(expl)
+            detail = ""
+            if isinstance(expl, dict):
+                features = expl.get("features") or []
+                detail = "; ".join(f"{f.get('feature')}: {f.get('detail')}" for f in features if isinstance(f, dict))
+            top_rows.append(
+                f"<tr{' class=g' if i == 0 else ''}>"
+                + (customer if i == 0 else "")
+                + f"<td class=n>{float(hit.get('score') or 0):.3f}</td>"
+                f"<td>{e(str(hit.get('caption') or ''))}<div class=d>{e(str(hit.get('entity_id')))}</div></td>"
+                f"<td>{e(str(hit.get('matched_name') or ''))}</td>"
+                f"<td>{e(', '.join(hit.get('datasets') or []))}</td>"
+                f"<td>{e(summary_text)}<div class=d>{e(detail)}</div></td>"
+                "</tr>"
+            )
     lists = "".join(
-        f"<li>{e(str(item.get('dataset')))} version {e(str(item.get('version')))}"
+        f"<li><b>{e(str(item.get('dataset')))}</b> version {e(str(item.get('version')))}"
         f": published {e(published_label(item.get('published_at'), item.get('warnings') or ()))},"
         f" loaded {e(str(item.get('loaded_at') or '')[:16].replace('T', ' '))} UTC, {int(item.get('entity_count') or 0):,} entities</li>"
         for item in summary.lists
@@ -849,22 +861,26 @@ body{{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}}
 table{{border-collapse:collapse;margin:.5em 0 1.5em}}td,th{{border:1px solid #ccc;padding:.3em .6em;vertical-align:top;text-align:left}}
 .n{{text-align:right}}.d{{color:#666;font-size:.85em}}.k{{font-size:1.6em;font-weight:bold}}
 .cards{{display:flex;gap:1.5em;flex-wrap:wrap}}.card{{border:1px solid #ddd;border-radius:6px;padding:.8em 1.2em}}
+tr.g td{{border-top:2px solid #888}}td.c{{background:#f6f6f6}}ul.lists{{margin:.3em 0;padding-left:1.2em}}
 </style></head><body>
 <h1>Screening report</h1>
 <p>Input <code>{e(summary.input)}</code> &rarr; <code>{e(summary.output)}</code>; threshold {summary.threshold if summary.threshold is not None else "default"}; {summary.seconds:,.1f} s ({rate} rows/s){"; resumed after row " + format(summary.resumed_from, ",") if summary.resumed_from else ""}.</p>
+<div>Lists screened against (publication date as stated by the list, or unknown):<ul class=lists>{lists or "<li>(not recorded)</li>"}</ul></div>
 <div class=cards>
 <div class=card><div class=k>{summary.rows:,}</div>rows read</div>
 <div class=card><div class=k>{summary.screened:,}</div>screened</div>
 <div class=card><div class=k>{summary.rejected:,}</div>rejected</div>
 <div class=card><div class=k>{summary.rows_with_match:,}</div>rows with a match</div>
 <div class=card><div class=k>{summary.matches:,}</div>matches</div>
+<div class=card><div class=k>{summary.warnings:,}</div>warnings</div>
 </div>
-<h2>Lists screened against</h2><ul>{lists or "<li>(not recorded)</li>"}</ul>
+<h2>Hits by customer</h2>
+<p class=d>The {len(summary.top):,} highest-scoring matches{" of " + format(summary.matches, ",") if summary.matches > len(summary.top) else ""}, grouped by customer; every match is in <code>{e(summary.output)}</code>.</p>
+<table><tr><th>customer</th><th>customer id</th><th>score</th><th>listed party</th><th>matched name</th><th>lists</th><th>explanation</th></tr>{"".join(top_rows) or "<tr><td colspan=7>No matches.</td></tr>"}</table>
+<h2>Statistics</h2>
 {table("Matches per list", summary.by_dataset, "list")}
-{table("Matches per program", summary.by_program, "program")}
 {table("Matches per type", summary.by_schema, "type")}
-<h2>Top hits</h2>
-<table><tr><th>row id</th><th>entity</th><th>listed as</th><th>matched name</th><th>score</th><th>lists</th><th>explanation</th></tr>{"".join(top_rows) or "<tr><td colspan=7>No matches.</td></tr>"}</table>
+{table("Matches per program", summary.by_program, "program")}
 <h2>Rejected rows</h2>{"<ul>" + errors + "</ul>" if errors else "<p>None.</p>"}
 {"<p>(first " + str(summary.MAX_ERRORS) + " shown)</p>" if summary.rejected > len(summary.errors) else ""}
 </body></html>
@@ -997,7 +1013,7 @@ def screen_file(
                 if row.warnings:
                     result["warnings"] = row.warnings
             results.append(result)
-            summary.add(result, programs)
+            summary.add(result, programs, name=row.name if isinstance(row, InputRow) else None)
         writer.write(results)
         position = writer.commit()
         done += len(chunk)
