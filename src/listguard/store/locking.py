@@ -26,8 +26,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 
-class LockTimeout(RuntimeError):
-    """Another process held the store's write lock for longer than we were willing to wait."""
+class LockTimeout(ValueError):
+    """Another process held the store's write lock for longer than we were willing to wait.
+
+    A ValueError, like the store's other refusals, so ``load`` and ``update`` report it for the
+    one file and go on with the others."""
 
 
 def _pg_key(name: str) -> int:
