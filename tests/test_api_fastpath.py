@@ -54,9 +54,17 @@ MATCH_CASES: list[tuple[str, bytes, str]] = [
     (f"?exclude_entity_ids={JONG}", _q("Jong Song Hwa"), "application/json"),
     ("?include_dataset=un_sc_sanctions", _q("Jong Song Hwa", "Thing"), "application/json"),
     ("?exclude_dataset=us_ofac_sdn", _q("Jong Song Hwa"), "application/json"),
-    ("", b'{"queries": {"a": {"properties": {"name": "Jong Song Hwa"}, "id": "x", "extra": 1},'
+    ("", b'{"queries": {"a": {"schema": "Person", "properties": {"name": "Jong Song Hwa"}, "id": "x", "extra": 1},'
          b' "b": {"schema": "Thing", "properties": {"name": ["Song Hwa"], "passportNumber": ["927220230"]}}},'
          b' "weights": {"name_score": 1}, "config": {"x": 1}}', "application/json"),
+    ("", _q("Vladimir Putin", country=["Russia"], nationality=["Atlantis"], shoeSize=["44"]), "application/json"),
+    ("", _q("  Jong   Song Hwa ", birthDate=["05.02.1970"], citizenship="North Korea"), "application/json"),
+    ("?exclude_schema=Person&topics=sanction", _q("Jong Song Hwa"), "application/json"),
+    ("?changed_since=2001-01-01&algorithm=best", _q("Jong Song Hwa"), "application/json"),
+    ("?changed_since=1.1.2001", _q("Jong Song Hwa"), "application/json"),
+    ("?countries=ru", _q("Jong Song Hwa"), "application/json"),
+    ("?" + "&".join(f"exclude_entity_ids=x{i}" for i in range(51)), _q("Jong Song Hwa"), "application/json"),
+    ("", b'{"queries": {"a": {"properties": {"name": ["Jong Song Hwa"]}}}}', "application/json"),
     # what the fast lane leaves to FastAPI (lenient coercions and errors):
     ("?limit=5.0", _q("Jong Song Hwa"), "application/json"),
     ("?limit= 3", _q("Jong Song Hwa"), "application/json"),
@@ -79,7 +87,7 @@ MATCH_CASES: list[tuple[str, bytes, str]] = [
     ("", b'{"queries": ', "application/json"),
     ("", b"", "application/json"),
     ("", _q("Jong Song Hwa"), "text/plain"),
-    ("", b'\xef\xbb\xbf{"queries": {"a": {"properties": {"name": ["Jong Song Hwa"]}}}}', "application/json"),
+    ("", b'\xef\xbb\xbf{"queries": {"a": {"schema": "Person", "properties": {"name": ["Jong Song Hwa"]}}}}', "application/json"),
 ]
 
 SEARCH_CASES = [
@@ -96,6 +104,17 @@ SEARCH_CASES = [
     "?q=Kim&offset=-1",
     "?q=Kim&limit=5.0",
     "?q=%20",
+    "?q=Kim&limit=500",
+    "?q=Kim&limit=501",
+    "?offset=9500&q=Kim",
+    "?offset=9499&q=Kim",
+    "?limit=0",
+    "?q=Vladimir+Putin&countries=ru&facets=schema&facets=countries",
+    "?q=Kim&sort=caption:desc&filter_op=AND&datasets=un_sc_sanctions",
+    "?q=Kim&countrie=ru",
+    "?q=Kim&schema=",
+    "?q=Kim&schema=LegalEntity&exclude_schema=Organization",
+    "?q=chong+song+hwa",
 ]
 
 

@@ -159,9 +159,9 @@ def test_body_size_and_query_count_limits(store: Store) -> None:
         assert r.status_code == 400 and "unknown schema" in r.json()["detail"]
         r = c.post("/match/default", json={"queries": {"q1": {"schema": "Person", "properties": {}}}})
         assert r.status_code == 400 and "no name" in r.json()["detail"]
-        r = c.post("/match/default?limit=100000", json={"queries": {"q1": {"properties": {"name": ["A"]}}}})
+        r = c.post("/match/default?limit=100000", json={"queries": {"q1": {"schema": "Person", "properties": {"name": ["A"]}}}})
         assert r.status_code == 400 and "limit" in r.json()["detail"]
-        r = c.post("/match/nosuchlist", json={"queries": {"q1": {"properties": {"name": ["A"]}}}})
+        r = c.post("/match/nosuchlist", json={"queries": {"q1": {"schema": "Person", "properties": {"name": ["A"]}}}})
         assert r.status_code in (404, 503)
 
 

@@ -136,8 +136,8 @@ def match_queries(data: Any) -> dict[str, FastExample]:
         eid = ex.get("id")
         if eid is not None and type(eid) is not str:
             raise Fallback
-        schema = ex.get("schema", "Person")
-        if type(schema) is not str:
+        schema = ex.get("schema")
+        if type(schema) is not str:  # missing (yente requires it) or not a string: a 422
             raise Fallback
         props = ex.get("properties", None)
         if props is None:

@@ -13,7 +13,8 @@ per snapshot.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal, Mapping
 
 import orjson
 from pydantic import BaseModel
@@ -37,13 +38,34 @@ from listguard.api.fastpath import (
     json_body,
     match_queries,
 )
+from listguard.api.search import (
+    DEFAULT_FACETS,
+    MAX_OFFSET,
+    MAX_PAGE,
+    TS_PATTERN,
+    Filters,
+    SearchProblem,
+    check_schema,
+    parse_filters,
+    parse_sorts,
+    search_index,
+    shares_words,
+    sort_results,
+    word_hits,
+    word_score,
+    words,
+)
+from listguard.api.search import id_key
+from listguard.api.search import facets as search_facets
 from listguard.api.security import ApiError, Principal
 from listguard.api.service import Snapshot
 from listguard.api.views import entity_detail
 from listguard.api.yente import (
+    KNOWN_SCHEMATA,
     MatchRequest,
     MatchResponse,
     QueryProblem,
+    clean_properties,
     entity_response,
     query_fields,
     query_warnings,
@@ -99,6 +121,52 @@ def _check_score(name: str, value: float | None) -> None:
         raise ApiError(400, f"{name} must be between 0 and 1, not {value}")
 
 
+#: Query parameters each endpoint knows (yente's, plus listguard's ``api_key``). Any other is
+#: refused with a 400 naming it: a client must never take an unapplied filter for an applied one.
+MATCH_PARAMS = frozenset({
+    "limit", "threshold", "cutoff", "algorithm", "include_dataset", "exclude_dataset",
+    "exclude_schema", "topics", "changed_since", "exclude_entity_ids", "api_key",
+})
+_FAST_MATCH_PARAMS = frozenset({
+    "limit", "threshold", "cutoff", "exclude_entity_ids", "include_dataset", "exclude_dataset", "api_key",
+})
+SEARCH_PARAMS = frozenset({
+    "q", "schema", "include_dataset", "exclude_dataset", "exclude_schema", "changed_since",
+    "countries", "topics", "datasets", "filter", "limit", "offset", "sort", "target", "fuzzy",
+    "simple", "facets", "filter_op", "api_key",
+})
+_FAST_SEARCH_PARAMS = frozenset({"q", "schema", "limit", "offset", "api_key"})
+#: ``algorithm`` values: listguard has one matcher; ``best`` (yente's default) names it too.
+ALGORITHMS = ("listguard", "best")
+#: yente caps ``exclude_entity_ids`` at 50 ids.
+MAX_EXCLUDE_IDS = 50
+
+
+def check_params(request: Request, known: frozenset[str]) -> None:
+    unknown = sorted(set(request.query_params.keys()) - known)
+    if unknown:
+        raise ApiError(
+            400,
+            f"unknown parameter {unknown[0]!r} on {request.url.path}: not applied, so refused "
+            f"(known: {', '.join(sorted(known))}; see /docs)",
+            parameter=unknown[0],
+        )
+
+
+def check_algorithm(algorithm: str | None) -> None:
+    if algorithm is not None and algorithm.strip().lower() not in ALGORITHMS:
+        raise ApiError(
+            400,
+            f"algorithm: {algorithm!r} is not available; listguard has one matcher, 'listguard' "
+            "(also called 'best'); see /algorithms",
+            parameter="algorithm",
+        )
+
+
+def _problem(exc: SearchProblem) -> ApiError:
+    return ApiError(exc.status, str(exc), parameter=exc.param)
+
+
 async def _match_fast(request: Request) -> Response:
     """``/match`` without FastAPI's parameter machinery (see :mod:`listguard.api.fastpath`)."""
     limit, threshold, cutoff = 5, None, 0.5
@@ -107,10 +175,15 @@ async def _match_fast(request: Request) -> Response:
     exclude: list[str] = []
     if request.scope.get("query_string"):
         params = request.query_params
+        for name in params.keys():
+            if name not in _FAST_MATCH_PARAMS:
+                raise Fallback
         limit = int_param(params.get("limit"), 5)
         threshold = float_param(params.get("threshold"), None)
         cutoff = float_param(params.get("cutoff"), 0.5)  # type: ignore[assignment]
         exclude_ids = params.getlist("exclude_entity_ids")
+        if len(exclude_ids) > MAX_EXCLUDE_IDS:
+            raise Fallback
         include = params.getlist("include_dataset")
         exclude = params.getlist("exclude_dataset")
     queries = match_queries(await json_body(request))
@@ -138,19 +211,36 @@ async def match(
     threshold: float | None = Query(
         None, description="Score from which a result is a `match` (default: the matcher's)."
     ),
-    cutoff: float = Query(0.5, description="Results scoring below this are not returned (yente's default 0.5)."),
-    exclude_entity_ids: list[str] = Query([], description="Entity ids to leave out of the results."),
+    cutoff: float = Query(
+        0.5,
+        description="Results scoring below this are not returned (listguard's default 0.5; as in yente, "
+        "never above `threshold`).",
+    ),
+    exclude_entity_ids: list[str] = Query(
+        [], max_length=MAX_EXCLUDE_IDS, description="Entity ids to leave out of the results (at most 50)."
+    ),
     include_dataset: list[str] = Query([], description="Only these datasets (within `dataset`)."),
     exclude_dataset: list[str] = Query([], description="Leave these datasets out."),
-    algorithm: str | None = Query(None, description="Accepted for yente compatibility; listguard has one matcher."),
+    exclude_schema: list[str] = Query([], description="Leave out results of these schemata (and their descendants)."),
+    topics: list[str] = Query([], description="Only results with one of these topics (every listed entry has `sanction`)."),
+    changed_since: str | None = Query(
+        None, pattern=TS_PATTERN, description="Only entities whose listing changed since this date (YYYY-MM-DD[THH[:MM[:SS]]])."
+    ),
+    algorithm: str | None = Query(
+        None, description="`listguard` (or `best`): the one matcher; other names are refused, see /algorithms."
+    ),
     _principal: Principal = Depends(require("screener")),
 ) -> Response:
     """Screen a batch of example entities against the lists, as yente's `/match` does.
 
-    Each query is an FtM-style example (`schema`, `properties`). The response has one entry per
+    Each query is an FtM-style example (`schema`, required, and `properties`). Property values
+    are normalised with FollowTheMoney's types before matching (`"country": "Russia"` is
+    matched as `ru`); the response echoes the cleaned query. The response has one entry per
     query id with ranked `results`, each carrying `score` (0..1), `match` (score >= threshold),
     `features` and a readable `explanation`.
     """
+    check_params(request, MATCH_PARAMS)
+    check_algorithm(algorithm)
     return match_response(
         request,
         body.queries,
@@ -161,6 +251,9 @@ async def match(
         exclude_entity_ids=exclude_entity_ids,
         include_dataset=include_dataset,
         exclude_dataset=exclude_dataset,
+        exclude_schema=exclude_schema,
+        topics=topics,
+        changed_since=changed_since,
         principal=_principal,
     )
 
@@ -188,6 +281,9 @@ def match_response(
     include_dataset: list[str],
     exclude_dataset: list[str],
     principal: Principal,
+    exclude_schema: list[str] | None = None,
+    topics: list[str] | None = None,
+    changed_since: str | None = None,
 ) -> Response:
     """The body of ``/match`` once the request is parsed (``queries``: id -> an example with
     ``id``, ``schema_`` and ``properties``, as :class:`EntityExample` has them)."""
@@ -213,37 +309,54 @@ def match_response(
         datasets = sorted(chosen)
         if not datasets:
             raise ApiError(400, "include_dataset/exclude_dataset leave no dataset to match against")
+    try:
+        filters = Filters(
+            exclude_schema=tuple(check_schema("exclude_schema", s) for s in exclude_schema or ()),
+            changed_since=changed_since,
+            fields={"topics": [t.lower() for t in topics]} if topics else {},
+        )
+    except SearchProblem as exc:
+        raise _problem(exc) from exc
     fields: dict[str, dict[str, Any]] = {}
+    echoed: dict[str, tuple[dict[str, list[str]], list[str]]] = {}
     for qid, ex in queries.items():
+        cleaned, notes = clean_properties(ex.schema_, ex.properties)
+        echoed[qid] = (cleaned, notes)
         try:
-            fields[qid] = query_fields(ex)
+            fields[qid] = query_fields(FastExample(ex.id, ex.schema_, cleaned))
         except QueryProblem as exc:
             raise ApiError(400, f"query {qid!r}: {exc}", query=qid) from exc
     effective = default_threshold() if threshold is None else threshold
+    cutoff = min(cutoff, effective)  # as yente: a cutoff over the threshold would hide matches
     exclude = frozenset(exclude_entity_ids)
     props = entity_properties(snap)
+    index = search_index(snap, ctx(request).store)
+    dates = index.dates
+    no_dates = (None, None, None)
+    filtering = filters.active()
     responses: dict[str, Any] = {}
     for qid, ex in queries.items():
-        hits = screen(snap, fields[qid], datasets, limit, effective, exclude)
+        wanted = limit * 4 + 20 if filtering else limit
+        hits = screen(snap, fields[qid], datasets, wanted, effective, exclude)
+        if filtering:
+            hits = [
+                h for h in hits
+                if (e := snap.entities.get(h.entity_id)) is not None and filters.accepts(e, dates)
+            ][:limit]
         results = [
-            scored_entity(h, None, effective, properties=props(h.entity_id))
+            scored_entity(h, None, effective, properties=props(h.entity_id), dates=dates.get(h.entity_id, no_dates))
             for h in hits
             if h.score >= cutoff
         ]
+        cleaned, notes = echoed[qid]
         responses[qid] = {
             "status": 200,
             "results": results,
             "total": {"value": len(results), "relation": "eq"},
-            # listguard addition: birth dates the matcher could not use as given, e.g.
-            # 05/02/1970 (ambiguous: only its year was used) or 31.02.1970 (ignored)
-            "warnings": query_warnings(ex),
-            "query": {
-                "id": ex.id,
-                "schema": ex.schema_,
-                "properties": {
-                    k: (v if isinstance(v, list) else [v]) for k, v in ex.properties.items()
-                },
-            },
+            "query": {"id": ex.id, "schema": ex.schema_, "properties": cleaned},
+            # + birth dates the matcher could not use as given: 05/02/1970 (ambiguous: only
+            # its year was used) or 31.02.1970 (ignored)
+            "warnings": notes + query_warnings(ex),
         }
     return json_response(
         {
@@ -262,33 +375,90 @@ def match_response(
                 "max_body_bytes": config.max_body_bytes,
                 "rate_limit_per_minute": principal.rate_limit,
             },
-        }
+        },
+        headers={"x-batch-size": str(len(responses))},
     )
+
+
+@dataclass
+class SearchParams:
+    """``/search``'s parameters (yente's, same names and meaning)."""
+
+    q: str = ""
+    schema: str = "Thing"
+    limit: int = 10
+    offset: int = 0
+    include_dataset: list[str] = field(default_factory=list)
+    exclude_dataset: list[str] = field(default_factory=list)
+    exclude_schema: list[str] = field(default_factory=list)
+    changed_since: str | None = None
+    countries: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    datasets: list[str] = field(default_factory=list)
+    filter: list[str] = field(default_factory=list)
+    sort: list[str] = field(default_factory=list)
+    target: bool | None = None
+    facets: list[str] = field(default_factory=lambda: list(DEFAULT_FACETS))
+    filter_op: str = "OR"
 
 
 async def _search_fast(request: Request) -> Response:
     """``/search`` without FastAPI's parameter machinery (see :mod:`listguard.api.fastpath`)."""
     params = request.query_params
-    q = params.get("q")
-    if not q:
-        raise Fallback  # missing or empty: FastAPI's 422
+    for name in params.keys():
+        if name not in _FAST_SEARCH_PARAMS:
+            raise Fallback
     limit = int_param(params.get("limit"), 10)
     offset = int_param(params.get("offset"), 0)
+    if limit > MAX_PAGE or offset > MAX_OFFSET:
+        raise Fallback  # FastAPI's 422
     ctx(request).auth.check(request, "screener")
-    return search_response(request, request.path_params["dataset"], q, params.get("schema"), limit, offset)
+    p = SearchParams(q=params.get("q") or "", schema=params.get("schema") or "Thing", limit=limit, offset=offset)
+    if "schema" in params and not params.get("schema"):
+        p.schema = ""
+    return search_response(request, request.path_params["dataset"], p)
+
+
+FacetName = Literal["datasets", "schema", "countries", "identifiers", "topics", "genders"]
 
 
 async def search(
     request: Request,
     dataset: str = Path(description="`default` or a dataset name."),
-    q: str = Query(..., min_length=1, description="A name (or an entity id, or an identifier)."),
-    schema: str | None = Query(None, description="Restrict to one schema, e.g. Person."),
-    limit: int = Query(10),
-    offset: int = Query(0, ge=0),
+    q: str = Query("", description="Words of a name (or an entity id, or an identifier). Empty: list entities."),
+    schema: str = Query("Thing", description="Only entities of this FtM schema (or a descendant), e.g. Person."),
+    include_dataset: list[str] = Query([], description="Only these datasets (within `dataset`)."),
+    exclude_dataset: list[str] = Query([], description="Leave these datasets out."),
+    exclude_schema: list[str] = Query([], description="Leave out entities of these schemata."),
+    changed_since: str | None = Query(
+        None, pattern=TS_PATTERN, description="Only entities whose listing changed since this date."
+    ),
+    countries: list[str] = Query([], description="Filter by country codes (any country property)."),
+    topics: list[str] = Query([], description="Filter by topics (every listed entry has `sanction`)."),
+    datasets: list[str] = Query([], description="Filter by dataset names (combined with `filter_op`)."),
+    filter: list[str] = Query([], description="`field:value`, e.g. `countries:ru`, `properties.birthDate:1970-02-05`."),
+    limit: int = Query(10, ge=0, le=MAX_PAGE, description="Results per page (0: totals and facets only)."),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET, description="Start at this result."),
+    sort: list[str] = Query([], description="`field[:asc|desc]`: score, caption, id, schema, first_seen, last_seen, last_change."),
+    target: bool | None = Query(None, description="Only targets (every listed entry is one) or only non-targets (none)."),
+    fuzzy: bool = Query(False, description="Accepted: listguard's search always finds close spellings."),
+    simple: bool = Query(False, description="Accepted: `q` is always plain words (no query syntax)."),
+    facets: list[FacetName] = Query(list(DEFAULT_FACETS), description="Facet counts to include."),
+    filter_op: Literal["OR", "AND"] = Query("OR", description="How several values of one filter combine."),
     _principal: Principal = Depends(require("screener")),
 ) -> Response:
-    """Names (and identifiers) ranked by the matcher, for typing-as-you-go lookups."""
-    return search_response(request, dataset, q, schema, limit, offset)
+    """Entities whose names have the words of `q` (or close spellings), ranked by the
+    matcher, as yente's `/search`; without `q`, every entity (filtered). Results carry
+    `first_seen`, `last_seen` and `last_change` from the version history; `facets` count
+    countries, topics, datasets (and schema, identifiers, genders on request) over all results."""
+    check_params(request, SEARCH_PARAMS)
+    p = SearchParams(
+        q=q, schema=schema, limit=limit, offset=offset, include_dataset=include_dataset,
+        exclude_dataset=exclude_dataset, exclude_schema=exclude_schema, changed_since=changed_since,
+        countries=countries, topics=topics, datasets=datasets, filter=filter, sort=sort,
+        target=target, facets=list(facets), filter_op=filter_op,
+    )
+    return search_response(request, dataset, p)
 
 
 router.add_api_route(
@@ -296,41 +466,94 @@ router.add_api_route(
     search,
     methods=["GET"],
     tags=["matching"],
-    summary="Search entities by name",
+    summary="Search entities by name (yente-compatible)",
     route_class_override=fast_route(_search_fast),
 )
 
 
-def search_response(
-    request: Request, dataset: str, q: str, schema: str | None, limit: int, offset: int
-) -> Response:
-    _check_limit(request, limit)
+def search_response(request: Request, dataset: str, p: SearchParams) -> Response:
+    config = ctx(request).config
+    if p.limit > config.max_limit:
+        raise ApiError(400, f"limit must be between 0 and {config.max_limit}, not {p.limit}", parameter="limit")
     snap = snapshot(request)
-    datasets = resolve_dataset(snap, dataset)
-    props = entity_properties(snap)
-    results: list[dict[str, Any]] = []
-    exact = snap.entities.get(q.strip())
-    if exact is not None and (datasets is None or exact.dataset in datasets):
-        results.append(entity_response(exact, 1.0, properties=props(exact.id)))
+    scope = resolve_dataset(snap, dataset)
+    chosen = set(scope if scope is not None else snap.datasets)
+    if p.include_dataset:
+        chosen &= set(p.include_dataset)
+    chosen -= set(p.exclude_dataset)
     try:
-        fields = query_fields(FastExample(None, schema or "Thing", {"name": [q]}))
-        fields["identifiers"] = [q]
-    except QueryProblem as exc:
-        raise ApiError(400, str(exc)) from exc
-    hits = screen(snap, fields, datasets, offset + limit, 0.0)
-    for h in hits[offset:]:
-        if exact is not None and h.entity_id == exact.id:
-            continue
-        entity = snap.entities.get(h.entity_id)
-        if entity is not None:
-            results.append(entity_response(entity, float(h.score), properties=props(h.entity_id)))
-    results = results[:limit]
+        schema = check_schema("schema", p.schema)
+        fields: dict[str, list[str]] = {}
+        if p.countries:
+            fields["countries"] = [c.lower() for c in p.countries]
+        if p.topics:
+            fields["topics"] = [t.lower() for t in p.topics]
+        if p.datasets:
+            fields["datasets"] = list(p.datasets)
+        for name, values in parse_filters(p.filter).items():
+            fields.setdefault(name, []).extend(values)
+        filters = Filters(
+            datasets=chosen,
+            schema=None if schema == "Thing" else schema,
+            exclude_schema=tuple(check_schema("exclude_schema", s) for s in p.exclude_schema),
+            changed_since=p.changed_since,
+            fields=fields,
+            operator=p.filter_op,
+            target=p.target,
+        )
+        sorts = parse_sorts(p.sort)
+    except SearchProblem as exc:
+        raise _problem(exc) from exc
+    index = search_index(snap, ctx(request).store)
+    dates = index.dates
+    entities = snap.entities
+    q = p.q.strip()
+    rows: list[tuple[Any, float | None]]
+    if q:
+        scored: dict[str, float] = {}
+        exact = entities.get(q)
+        if exact is not None:
+            scored[exact.id] = 1.0
+        for eid in index.by_identifier.get(id_key(q), ()):
+            scored.setdefault(eid, 1.0)
+        query_words = words(q)
+        if query_words:
+            matcher_schema = schema if schema in KNOWN_SCHEMATA else "Thing"
+            try:
+                fq = query_fields(FastExample(None, matcher_schema, {"name": [q]}))
+            except QueryProblem as exc:
+                raise ApiError(400, str(exc)) from exc
+            narrowed = None if chosen >= snap.datasets else sorted(chosen)
+            if narrowed != []:
+                for h in screen(snap, fq, narrowed, max(200, p.offset + p.limit), 0.0):
+                    if h.entity_id not in scored and shares_words(h, query_words):
+                        scored[h.entity_id] = round(float(h.score), 4)
+            for eid in word_hits(index, query_words):
+                if eid not in scored and (e := entities.get(eid)) is not None:
+                    scored[eid] = word_score(e, query_words)
+        ranked = sorted(scored.items(), key=lambda kv: -kv[1])
+        rows = [(e, s) for eid, s in ranked if (e := entities.get(eid)) is not None]
+    else:
+        rows = [(e, None) for eid in index.order if (e := entities.get(eid)) is not None]
+    rows = [r for r in rows if filters.accepts(r[0], dates, index)]
+    total = len(rows)
+    titles = {v.dataset: v.source.rsplit("/", 1)[-1] for v in snap.versions}
+    facet_data = search_facets((r[0] for r in rows), p.facets, titles, index)
+    if sorts:
+        rows = sort_results(rows, sorts, dates)  # type: ignore[arg-type]
+    page = rows[p.offset : p.offset + p.limit]
+    props = entity_properties(snap)
+    no_dates = (None, None, None)
+    results = [
+        entity_response(e, s, properties=props(e.id), dates=dates.get(e.id, no_dates)) for e, s in page
+    ]
     return json_response(
         {
             "results": results,
-            "total": {"value": len(results), "relation": "gte" if len(hits) >= offset + limit else "eq"},
-            "limit": limit,
-            "offset": offset,
+            "total": {"value": total, "relation": "eq"},
+            "limit": p.limit,
+            "offset": p.offset,
+            "facets": facet_data,
         }
     )
 
@@ -339,15 +562,71 @@ def search_response(
 def get_entity(
     request: Request,
     entity_id: str = Path(description="e.g. us_ofac_sdn:24979"),
+    nested: bool = Query(
+        True,
+        description="Include related entities (links, both ways, resolved), the list's own record and "
+        "the version history; false: the entity alone, in yente's EntityResponse shape.",
+    ),
     _principal: Principal = Depends(require("screener")),
 ) -> Response:
     """All data of an entity: names, dates, identifiers, relations (both ways, resolved to the
-    related entries), the list's own source record, and its version history with what changed."""
+    related entries), the list's own source record, and its version history with what changed.
+    `first_seen`, `last_seen` and `last_change` are the dates of the list versions that first
+    had it, last had it, and last changed it."""
+    check_params(request, frozenset({"nested", "api_key"}))
     snap = snapshot(request)
-    detail = entity_detail(snap, ctx(request).store, entity_id)
+    store = ctx(request).store
+    index = search_index(snap, store)
+    if not nested:
+        entity = snap.entities.get(entity_id)
+        if entity is None:
+            raise ApiError(404, f"no entity {entity_id!r} in the current lists")
+        return json_response(entity_response(entity, dates=index.dates.get(entity_id, (None, None, None))))
+    detail = entity_detail(snap, store, entity_id)
     if detail is None:
         raise ApiError(404, f"no entity {entity_id!r} in any loaded version")
+    first, last, changed = index.dates.get(entity_id, (None, None, None))
+    if first is None and detail.get("history"):  # delisted: dates from its own history
+        history = detail["history"]
+        first = history[0].get("published_at") or history[0].get("loaded_at")
+        last = history[-1].get("published_at") or history[-1].get("loaded_at")
+        changed = next(
+            (h.get("published_at") or h.get("loaded_at") for h in reversed(history) if h.get("status") != "unchanged"),
+            first,
+        )
+    detail.setdefault("referents", [])
+    detail.setdefault("target", bool(detail.get("listed", True)))
+    detail.update(first_seen=first, last_seen=last, last_change=changed)
     return json_response(detail)
+
+
+@router.get("/algorithms", tags=["system"], summary="The matching algorithm (yente-compatible)")
+async def algorithms(request: Request, _principal: Principal = Depends(require("screener"))) -> Response:
+    """yente's list of scoring algorithms: listguard has one, `listguard` (also answering to
+    `best`, yente's default name), and these are the features its explanations report."""
+    check_params(request, frozenset({"api_key"}))
+    features = {
+        "name_score": "How closely the best of the entity's names matches the query's (aligned word by word: exact, romanisation, transliteration, name variants, initials).",
+        "birth_date": "Birth dates compared: exact, same month or year raise the score; a year or more apart lowers it.",
+        "country": "Nationality, citizenship or country: a common one raises the score, only different ones lower it.",
+        "identifier": "An identifier (passport, IMO, SWIFT/BIC, registration number...) equal to the query's: a strong one identifies the party on its own.",
+        "weak_alias": "The matched name is a weak alias on the list, which counts less.",
+        "schema": "The entity's type differs from the query's schema.",
+    }
+    return json_response(
+        {
+            "algorithms": [
+                {
+                    "name": "listguard",
+                    "description": "listguard's explained name matcher (name alignment plus birth date, country and identifier evidence).",
+                    "features": {k: {"description": v, "coefficient": None, "url": None} for k, v in features.items()},
+                    "docs": {},
+                }
+            ],
+            "default": "listguard",
+            "best": "listguard",
+        }
+    )
 
 
 def catalog_data(snap: Snapshot) -> dict[str, Any]:
@@ -364,6 +643,9 @@ def catalog_data(snap: Snapshot) -> dict[str, Any]:
             "counts": v.counts,
             "checksum": v.checksum,
             "load": True,
+            # yente: the version the index holds, and whether it is the current one
+            "index_version": str(v.seq),
+            "index_current": True,
         }
         for v in snap.versions
     ]
@@ -386,6 +668,7 @@ def catalog_data(snap: Snapshot) -> dict[str, Any]:
 
 @router.get("/catalog", tags=["system"], summary="Loaded lists and their versions")
 async def catalog(request: Request, _principal: Principal = Depends(require("screener"))) -> Response:
+    check_params(request, frozenset({"api_key"}))
     snap = snapshot(request)
     data = catalog_data(snap)
     service = ctx(request).service
@@ -425,6 +708,7 @@ def _updatez(request: Request) -> dict[str, Any]:
     store_key = sorted(v.id for v in store_versions)
     status = service.status
     return {
+        "status": "ok",  # yente's StatusResponse
         "up_to_date": snap is not None and list(snap.key) == store_key,
         "index": {
             "versions": list(snap.key) if snap else None,
@@ -449,14 +733,31 @@ def _updatez(request: Request) -> dict[str, Any]:
 def updatez(request: Request, _principal: Principal = Depends(require("screener"))) -> Response:
     """Compares the versions the index was built from with the store's current ones, and
     shows the background reloader's state (last check, rebuilds, last error)."""
+    check_params(request, frozenset({"api_key"}))
     return json_response(_updatez(request))
 
 
 @router.post("/updatez", tags=["system"], summary="Pick up new list versions now")
-def force_update(request: Request, _principal: Principal = Depends(require("admin"))) -> Response:
+def force_update(
+    request: Request,
+    sync: bool = Query(True, description="Wait for the rebuild (default); false: start it in the background."),
+    token: str | None = Query(None, description="yente's update token: refused, listguard uses an admin API key."),
+    _principal: Principal = Depends(require("admin")),
+) -> Response:
     """Check the store now and rebuild the index if a list changed (instead of waiting for the
     next background check). Returns the same report as GET."""
-    ctx(request).service.check_now()
+    check_params(request, frozenset({"sync", "token", "api_key"}))
+    if token is not None:
+        raise ApiError(
+            400,
+            "token: listguard has no update token; call POST /updatez with an admin API key "
+            "(Authorization: ApiKey <token>)",
+            parameter="token",
+        )
+    if sync:
+        ctx(request).service.check_now()
+    else:
+        ctx(request).service.wake()
     return json_response(_updatez(request))
 
 

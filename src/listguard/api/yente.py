@@ -14,6 +14,7 @@ about HTTP.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Protocol, Union
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -52,9 +53,8 @@ class EntityExample(BaseModel):
 
     id: str | None = Field(None, description="Optional id of the example (echoed back).")
     schema_: str = Field(
-        "Person",
         alias="schema",
-        description="FtM schema: Person, Organization, Company, LegalEntity, Vessel, Airplane, Thing.",
+        description="FtM schema (required, as in yente): Person, Organization, Company, LegalEntity, Vessel, Airplane, Thing.",
         examples=["Person"],
     )
     properties: dict[str, Union[list[Any], str]] = Field(
@@ -139,6 +139,68 @@ def _values(props: dict[str, Any], name: str) -> list[str]:
         if text:
             out.append(text)
     return out
+
+
+#: FtM property types whose values FtM may fail to read although listguard's matcher reads
+#: them (a date written 05.02.1970): kept as given rather than dropped.
+_KEEP_UNCLEANED = frozenset({"date"})
+
+
+@lru_cache(maxsize=256)
+def _ftm_property(schema: str, prop: str) -> Any:
+    """The FtM property ``prop`` of ``schema``, or of a schema that is a ``schema`` (a
+    ``Thing`` query with a ``birthDate`` is typed by ``Person:birthDate``), or None."""
+    from followthemoney import model
+
+    obj = model.get(schema)
+    if obj is None:
+        return None
+    found = obj.get(prop)
+    if found is not None:
+        return found
+    for other in model.schemata.values():
+        candidate = other.properties.get(prop)
+        if candidate is not None and other.is_a(obj.name):
+            return candidate
+    return None
+
+
+@lru_cache(maxsize=65536)
+def _clean_value(type_name: str, value: str) -> str | None:
+    from followthemoney import registry
+
+    return registry[type_name].clean(value, fuzzy=True)  # type: ignore[no-any-return]
+
+
+def clean_properties(schema: str, properties: Any) -> tuple[dict[str, list[str]], list[str]]:
+    """A query's properties normalised with FollowTheMoney's types, as yente does before
+    matching (``"country": "Russia"`` -> ``["ru"]``, names trimmed, invalid values dropped),
+    and notes on what was dropped. The cleaned properties are what is matched and echoed."""
+    cleaned: dict[str, list[str]] = {}
+    notes: list[str] = []
+    for name in properties:
+        values = _values(properties, name)
+        prop = _ftm_property(schema, name)
+        if prop is None:
+            if name in QUERY_ID_PROPS:  # listguard reads it (publicKey: a wallet address)
+                if values:
+                    cleaned[name] = values
+                continue
+            notes.append(f"property {name!r} is not a {schema} property: ignored")
+            continue
+        out: list[str] = []
+        for value in values:
+            clean = _clean_value(prop.type.name, value)
+            if clean is None:
+                if prop.type.name not in _KEEP_UNCLEANED:
+                    notes.append(f"{name}: {value!r} is not a valid {prop.type.name}: ignored")
+                    continue
+                clean = value
+            if clean not in out:
+                out.append(clean)
+        if out:
+            cleaned[name] = out
+    return cleaned, notes
 
 
 def example(schema: str, properties: dict[str, list[str]]) -> EntityExample:
@@ -242,7 +304,12 @@ def features(hit: Any, explanation: dict[str, Any] | None = None) -> dict[str, f
 
 
 def scored_entity(
-    hit: Any, entity: Entity | None, threshold: float, *, properties: Any = None
+    hit: Any,
+    entity: Entity | None,
+    threshold: float,
+    *,
+    properties: Any = None,
+    dates: tuple[str | None, str | None, str | None] = (None, None, None),
 ) -> dict[str, Any]:
     """One yente result for a matcher hit. ``properties``, when given, stands for the
     entity's properties (e.g. already serialised JSON, see ``routes.entity_properties``)."""
@@ -258,9 +325,9 @@ def scored_entity(
         "datasets": list(hit.datasets),
         "referents": [],
         "target": True,
-        "first_seen": None,
-        "last_seen": None,
-        "last_change": None,
+        "first_seen": dates[0],
+        "last_seen": dates[1],
+        "last_change": dates[2],
         "score": score,
         "match": score >= threshold,
         "features": features(hit, explanation),
@@ -270,7 +337,11 @@ def scored_entity(
 
 
 def entity_response(
-    entity: Entity, score: float | None = None, *, properties: Any = None
+    entity: Entity,
+    score: float | None = None,
+    *,
+    properties: Any = None,
+    dates: tuple[str | None, str | None, str | None] = (None, None, None),
 ) -> dict[str, Any]:
     """An entity in yente's ``EntityResponse`` shape (for search and the entity endpoint).
     ``properties``, when given, stands for the entity's (e.g. already serialised JSON)."""
@@ -282,6 +353,9 @@ def entity_response(
         "datasets": [entity.dataset],
         "referents": [],
         "target": True,
+        "first_seen": dates[0],
+        "last_seen": dates[1],
+        "last_change": dates[2],
     }
     if score is not None:
         data["score"] = round(score, 4)
