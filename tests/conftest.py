@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import os
 import threading
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
 import orjson
 import pytest
@@ -54,6 +55,37 @@ INDEX_MEMO_MIN_ENTITIES = 2000
 INDEX_MEMO_ENABLED = os.environ.get("LISTGUARD_TEST_REBUILD_INDEX", "") in ("", "0")
 
 
+#: Index.build's arguments that do not change what it builds (a progress callback).
+_NOT_IN_KEY = frozenset({"entities", "progress"})
+_file_digests: dict[tuple[str, int, int], str] = {}
+
+
+def _file_digest(path: Path) -> str:
+    st = path.stat()
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    digest = _file_digests.get(key)
+    if digest is None:
+        digest = _file_digests[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digest
+
+
+def _build_inputs_key() -> str:
+    """What a build reads besides its arguments, as of now: the package's data files (the name
+    variant table, the token frequency table, the legal words...), which of them the name
+    modules are set to read, and the code that analyses names and builds the index (with the
+    package version). A test that swaps one of these never gets an index built from the old."""
+    import listguard
+    from listguard.names import variants, weights
+
+    package = Path(listguard.__file__).resolve().parent
+    h = hashlib.sha256(f"{listguard.__version__}|{variants.VARIANTS_FILE}|{weights.FREQ_FILE}".encode())
+    code = [package / "index.py", package / "model.py", *sorted((package / "names").glob("*.py"))]
+    for path in [*sorted((package / "data").iterdir()), *code]:
+        if path.is_file():
+            h.update(f"{path.relative_to(package)}:{_file_digest(path)}\n".encode())
+    return h.hexdigest()
+
+
 def _content_key(entities: list[Any]) -> str:
     """Hash of the exact input: every entity, in order, every field in its own order."""
     h = hashlib.sha256()
@@ -65,7 +97,7 @@ def _content_key(entities: list[Any]) -> str:
 
 
 class IndexMemo:
-    """``Index.build`` memoised on the content of its input, for the real lists.
+    """``Index.build`` memoised on everything it reads, for the real lists.
 
     Many end-to-end tests (CLI ``load`` + monitoring, the HTTP service and its reloader, the
     UI) build the matching index over the same official list again and again through their
@@ -73,8 +105,9 @@ class IndexMemo:
     cache rightly never hits. The index is a pure function of the entities given, and it is
     immutable ("build with build; never mutate"): the first build of a content is a real
     ``Index.build``; a later build of the identical content (same entities, same order, every
-    field in its own order) returns that same read-only index, as a server shares one index
-    between all its requests. ``progress`` sees the calls a real build makes.
+    field in its own order), with the same other arguments and the same data files and code
+    (:func:`_build_inputs_key`), returns that same read-only index, as a server shares one
+    index between all its requests. ``progress`` sees the calls a real build makes.
 
     Each of those paths also writes the index to its on-disk cache (a pickle): the pickled
     state of a shared index is computed once and reused, so the bytes written are the same.
@@ -86,28 +119,41 @@ class IndexMemo:
     def __init__(self, build: Callable[..., Any], reduce: Callable[[Any], Any]) -> None:
         self._build = build  # the bound classmethod Index.build
         self._reduce = reduce  # Index.__reduce__
+        self._signature = inspect.signature(build)
         self._built: dict[str, _Shared] = {}
         self._by_object: dict[int, _Shared] = {}
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def __call__(
-        self,
-        entities: Iterable[Any],
-        progress: Callable[[int], None] | None = None,
-        keep_records: bool = False,
-    ) -> Any:
-        if keep_records:  # the index then holds the caller's own objects: never shared
-            return self._build(entities, progress=progress, keep_records=keep_records)
-        items = list(entities)
-        if len(items) < INDEX_MEMO_MIN_ENTITIES:
-            return self._build(items, progress=progress, keep_records=keep_records)
-        key = _content_key(items)
+    def real_build(self, *args: Any, **kwargs: Any) -> Any:
+        """``Index.build`` itself, never memoised."""
+        return self._build(*args, **kwargs)
+
+    def key(self, *args: Any, **kwargs: Any) -> str | None:
+        """The memo key of a build with these arguments (None: not memoised)."""
+        bound = self._signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        if bound.arguments.get("keep_records"):  # the index then holds the caller's own objects
+            return None
+        items = bound.arguments["entities"]
+        if not isinstance(items, list) or len(items) < INDEX_MEMO_MIN_ENTITIES:
+            return None
+        options = {k: v for k, v in bound.arguments.items() if k not in _NOT_IN_KEY}
+        return "|".join((_content_key(items), repr(sorted(options.items())), _build_inputs_key()))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        bound = self._signature.bind(*args, **kwargs)
+        bound.arguments["entities"] = items = list(bound.arguments["entities"])
+        args, kwargs = bound.args, bound.kwargs
+        progress = bound.arguments.get("progress")
+        key = self.key(*args, **kwargs)
+        if key is None:
+            return self._build(*args, **kwargs)
         with self._lock:
             shared = self._built.get(key)
         if shared is None:
-            index = self._build(items, progress=progress, keep_records=keep_records)
+            index = self._build(*args, **kwargs)
             with self._lock:
                 if key not in self._built:
                     shared = _Shared(index, _content_key(index.entities), index.stats())
