@@ -56,7 +56,9 @@ MATCH_CASES: list[tuple[str, bytes, str]] = [
     ("?exclude_dataset=us_ofac_sdn", _q("Jong Song Hwa"), "application/json"),
     ("", b'{"queries": {"a": {"schema": "Person", "properties": {"name": "Jong Song Hwa"}, "id": "x", "extra": 1},'
          b' "b": {"schema": "Thing", "properties": {"name": ["Song Hwa"], "passportNumber": ["927220230"]}}},'
-         b' "weights": {"name_score": 1}, "config": {"x": 1}}', "application/json"),
+         b' "weights": {}, "config": {}}', "application/json"),
+    ("", b'{"queries": {"a": {"schema": "Person", "properties": {"name": ["x"]}}}, "weights": {"name_score": 1}}', "application/json"),
+    ("", b'{"queries": {"a": {"schema": "Person", "properties": {"name": ["x"]}}}, "config": {"x": 1}}', "application/json"),
     ("", _q("Vladimir Putin", country=["Russia"], nationality=["Atlantis"], shoeSize=["44"]), "application/json"),
     ("", _q("  Jong   Song Hwa ", birthDate=["05.02.1970"], citizenship="North Korea"), "application/json"),
     ("?exclude_schema=Person&topics=sanction", _q("Jong Song Hwa"), "application/json"),

@@ -248,7 +248,11 @@ def test_yente_match_parameters_are_applied_or_refused(client: TestClient) -> No
     assert client.post("/match/default?changed_since=yesterday", json={"queries": {"q": putin}}).status_code == 422
     many = "&".join(f"exclude_entity_ids=x{i}" for i in range(51))
     assert client.post(f"/match/default?{many}", json={"queries": {"q": putin}}).status_code == 422
-    r = client.post("/match/default", json={"queries": {"a": putin, "b": putin}})
+    r = client.post("/match/default", json={"queries": {"q": putin}, "weights": {"name_literal": 0.8}})
+    assert r.status_code == 400 and r.json()["parameter"] == "weights"  # yente's weights: not applied, refused
+    r = client.post("/match/default", json={"queries": {"q": putin}, "config": {"nm_number_mismatch": 0.4}})
+    assert r.status_code == 400 and "nm_number_mismatch" in r.json()["detail"]
+    r = client.post("/match/default", json={"queries": {"a": putin, "b": putin}, "weights": {}, "config": {}})
     assert r.headers["x-batch-size"] == "2"
     # cutoff never hides what threshold calls a match (yente: cutoff = min(cutoff, threshold))
     low = client.post("/match/default?threshold=0.3&cutoff=0.9", json={"queries": {"q": putin}}).json()

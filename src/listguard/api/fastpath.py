@@ -112,20 +112,18 @@ async def json_body(request: Request) -> Any:
 
 def match_queries(data: Any) -> dict[str, FastExample]:
     """``MatchRequest.queries`` from a parsed body, or :class:`Fallback` unless the model
-    would accept the body as it is (``weights`` and ``config`` are only type-checked: they
-    are accepted and ignored)."""
+    would accept the body as it is. Non-empty ``weights`` or ``config`` go to FastAPI's path,
+    which refuses them (listguard's matcher takes neither)."""
     if type(data) is not dict:
         raise Fallback
     queries = data.get("queries")
     if type(queries) is not dict:
         raise Fallback
+    if data.get("weights") or data.get("config"):
+        raise Fallback
     weights = data.get("weights")
-    if weights is not None:
-        if type(weights) is not dict:
-            raise Fallback
-        for w in weights.values():
-            if type(w) not in (int, float):
-                raise Fallback
+    if weights is not None and type(weights) is not dict:
+        raise Fallback
     config = data.get("config")
     if config is not None and type(config) is not dict:
         raise Fallback

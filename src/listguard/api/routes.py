@@ -241,6 +241,17 @@ async def match(
     """
     check_params(request, MATCH_PARAMS)
     check_algorithm(algorithm)
+    if body.weights:
+        raise ApiError(
+            400,
+            f"weights: listguard's matcher has no feature weights to set (got {', '.join(sorted(body.weights))}); "
+            "see /algorithms for what its scores are made of",
+            parameter="weights",
+        )
+    if body.config:
+        key = sorted(body.config)[0]
+        raise ApiError(400, f"config: invalid configuration parameter {key!r} for algorithm listguard (it has none)",
+                       parameter="config")
     return match_response(
         request,
         body.queries,

@@ -83,9 +83,12 @@ class MatchRequest(BaseModel):
         ],
     )
     weights: dict[str, float] | None = Field(
-        None, description="Accepted for yente compatibility; listguard's scoring is not reweighted."
+        None,
+        description="yente's feature weights: listguard's matcher takes none, so a non-empty object is refused (400).",
     )
-    config: dict[str, Any] | None = Field(None, description="Accepted for yente compatibility; ignored.")
+    config: dict[str, Any] | None = Field(
+        None, description="yente's algorithm settings: listguard's matcher has none, so a non-empty object is refused (400)."
+    )
 
 
 class TotalSpec(BaseModel):
