@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Callable
 
 from listguard import sources
@@ -24,7 +25,7 @@ class Candidate:
     """A path that one parser module claims."""
 
     path: Path
-    module: object
+    module: ModuleType
 
     @property
     def dataset(self) -> str:
@@ -81,7 +82,7 @@ def find_lists(paths: list[Path]) -> tuple[list[Candidate], list[Path]]:
     return found, unknown
 
 
-def _claim(path: Path) -> object | None:
+def _claim(path: Path) -> ModuleType | None:
     for module in sources.modules():
         try:
             if module.detect(path):
