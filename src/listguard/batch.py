@@ -306,9 +306,45 @@ def _resolve_columns(columns: Sequence[str], mapping: dict[str, str], path: Path
         raise BatchError(
             f"{path}: no {' or '.join(repr(m) for m in missing)} column; columns are: "
             f"{', '.join(present) or '(none)'}. Map yours with --map, e.g. "
-            f"--map {missing[0]}={present[0] if present else 'your_column'}"
+            f"--map {suggest_map(missing, present, set(resolved.values()))}"
         )
     return resolved
+
+
+#: Words in a column name that suggest which field it holds (first match wins per field).
+_COLUMN_HINTS = {
+    "name": ("full_name", "fullname", "name"),
+    "id": ("id", "_no", "no", "number", "num", "ref", "key", "code"),
+    "birth_date": ("birth", "dob"),
+    "country": ("country", "nationality", "citizenship"),
+    "schema": ("schema", "kind", "type"),
+    "identifier": ("passport", "identifier", "imo", "registration"),
+}
+
+
+def suggest_map(missing: Sequence[str], present: Sequence[str], taken: set[str] | None = None) -> str:
+    """``id=customer_no,name=full_name``: a ``--map`` for the missing fields, guessing each
+    field's column from the column names (``<your column>`` when none fits)."""
+    used = set(taken or ())
+    parts: list[str] = []
+    for key in missing:
+        choice = None
+        for hint in _COLUMN_HINTS.get(key, (key,)):
+            for column in present:
+                low = column.strip().lower()
+                if column in used:
+                    continue
+                if low == hint or low.endswith(hint) or low.startswith(hint + "_") or (len(hint) > 3 and hint in low):
+                    choice = column
+                    break
+            if choice:
+                break
+        if key == "id" and choice is not None and "name" in choice.lower():
+            choice = None
+        if choice is not None:
+            used.add(choice)
+        parts.append(f"{key}={choice or '<your column>'}")
+    return ",".join(parts)
 
 
 def _open_binary(path: Path) -> IO[bytes]:
@@ -485,7 +521,7 @@ def _jsonl_cells(
                     raise BatchError(
                         f"{path}: line {line_no} has no {' or '.join(repr(m) for m in missing)} key; "
                         f"keys are: {', '.join(obj) or '(none)'}. Map yours with --map, e.g. "
-                        f"--map name=full_name"
+                        f"--map {suggest_map([k for k in needed if columns[k] not in obj], list(obj))}"
                     )
             yield line_no, {key: obj.get(col) for key, col in columns.items()}
 

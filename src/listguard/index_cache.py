@@ -100,8 +100,18 @@ def load(path: Path) -> Index:
 
 
 def save(index: Index, path: Path) -> None:
-    """Write atomically: a reader sees the old file or the new one, never a partial one."""
-    write_pickle(index, path)
+    """Write atomically: a reader sees the old file or the new one, never a partial one.
+
+    The cyclic garbage collector is paused meanwhile: pickling a freshly built index (a
+    million young objects) otherwise triggers collection passes that cost a third of the time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        write_pickle(index, path)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def cache_path(store: Any, versions: Sequence[Any], datasets: Iterable[str] | None = None) -> Path:

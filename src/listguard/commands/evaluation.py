@@ -23,7 +23,14 @@ def register(app: typer.Typer) -> None:
         output: Optional[Path] = typer.Option(None, "-o", "--output", help="Also write the JSON results here."),
     ) -> None:
         """Precision/recall/F1 on labelled name pairs and recall/false alerts on screening sets,
-        listguard side by side with nomenklatura's matchers, in one run."""
+        listguard side by side with nomenklatura's matchers, in one run.
+
+        Examples:
+
+          listguard eval --set pairs --no-peers          # the labelled pairs only, listguard only
+
+          listguard eval --data ../shared/data -o eval.json
+        """
         from listguard.evaluation import SETS, run
         from listguard.evaluation.report import print_report, to_json
 

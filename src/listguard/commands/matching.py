@@ -37,6 +37,12 @@ from listguard.termout import print_table
 console = Console()
 err = Console(stderr=True)
 
+def party_count(index: Any) -> int:
+    """Distinct listed parties in the index: what the web UI counts too. (Two FollowTheMoney
+    imports may carry the same entity id; it is one party, not two.)"""
+    return len({e.id for e in index})
+
+
 SCHEMA_HELP = "Person, Organization, Company, Vessel, Airplane or LegalEntity (default: any)."
 
 
@@ -163,7 +169,7 @@ def screen(
         )
         return
     if not hits:
-        console.print(f"No hits for [bold]{name}[/] against {len(index):,} listed parties ({elapsed * 1000:.1f} ms).")
+        console.print(f"No hits for [bold]{name}[/] against {party_count(index):,} listed parties ({elapsed * 1000:.1f} ms).")
         return
     table = Table(title=f"Screening {name!r} (threshold {th:.2f})", show_lines=True)
     table.add_column("#", justify="right")
@@ -201,7 +207,7 @@ def screen(
             console.print(Padding(body, (0, 0, 0, 3)))
         return
     print_table(console, table, keep=("entity id",))
-    err.print(f"{len(index):,} listed parties screened in {elapsed * 1000:.1f} ms", style="dim")
+    err.print(f"{party_count(index):,} listed parties screened in {elapsed * 1000:.1f} ms", style="dim")
 
 
 # -------------------------------------------------------------------------- screen-file
@@ -359,7 +365,7 @@ def screen_file(
     rate = (summary.rows - summary.resumed_from) / summary.seconds if summary.seconds else 0.0
     err.print(
         f"{summary.rows:,} rows ({summary.screened:,} screened, {summary.rejected:,} not screened: see \"error\" rows) "
-        f"against {len(index):,} listed parties in {summary.seconds:.1f} s ({rate:,.0f} rows/s); "
+        f"against {party_count(index):,} listed parties in {summary.seconds:.1f} s ({rate:,.0f} rows/s); "
         f"{summary.rows_with_match:,} with a match; "
         f"{summary.warnings:,} warning{'' if summary.warnings == 1 else 's'}"
         + (" (bad or ambiguous birth dates, unknown countries, duplicate ids: see \"warnings\" in the results)" if summary.warnings else "")

@@ -100,13 +100,33 @@ def serve(
 
         # One secret for all workers, so a UI form rendered by one is accepted by another.
         os.environ["LISTGUARD_SECRET"] = secrets.token_hex(32)
-    err.print(f"listguard: serving on http://{host}:{port}/ (UI) and http://{host}:{port}/docs (API)")
+    err.print(f"listguard: starting on http://{host}:{port}/ (loading the lists; a 'ready' line follows)", soft_wrap=True)
     if workers == 1:
         from listguard.server import create_app
 
-        uvicorn.run(create_app(), host=host, port=port, access_log=access_log, log_level=log_level)
+        config = uvicorn.Config(create_app(), host=host, port=port, access_log=access_log, log_level=log_level)
+        ready_server(config, host, port).run()
     else:
         run_workers(host, port, workers, access_log=access_log, log_level=log_level)
+
+
+def ready_server(config: "uvicorn.Config", host: str, port: int) -> "uvicorn.Server":  # type: ignore[name-defined]  # noqa: F821
+    """A uvicorn server that prints one line once it accepts connections, so a script (or the
+    README's ``listguard serve &``) knows when to start sending requests."""
+    import uvicorn
+
+    class _Ready(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:
+                err.print(
+                    f"listguard: ready, listening on http://{host}:{port}/ (UI) and "
+                    f"http://{host}:{port}/docs (API); pid {os.getpid()}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+
+    return _Ready(config)
 
 
 def _listening_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
@@ -135,7 +155,7 @@ def _worker(host: str, port: int, access_log: bool, log_level: str) -> None:
         "listguard.server:create_app", factory=True, host=host, port=port,
         access_log=access_log, log_level=log_level,
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    ready_server(config, host, port).run(sockets=[sock])
 
 
 def run_workers(host: str, port: int, workers: int, *, access_log: bool, log_level: str) -> None:

@@ -43,7 +43,12 @@ def match_hash(entity: Entity) -> str:
     return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def build_list_index(store: Store, snapshot: dict[str, int], progress: Callable[[str], None] | None = None) -> Any:
+def build_list_index(
+    store: Store,
+    snapshot: dict[str, int],
+    progress: Callable[[str], None] | None = None,
+    counts: Callable[[int, int], None] | None = None,
+) -> Any:
     """The matcher's index over exactly the snapshot's versions.
 
     Shares :mod:`listguard.index_cache` with ``listguard screen``: the same versions give the
@@ -54,7 +59,13 @@ def build_list_index(store: Store, snapshot: dict[str, int], progress: Callable[
     versions = [store.version(v) for v in snapshot.values()]
     if progress and not index_cache.cache_path(store, versions).exists():
         progress("building the list index")
-    return index_cache.index_for(store, versions)
+    if counts is None:
+        return index_cache.index_for(store, versions)
+    total = sum(v.entity_count for v in versions)
+    # real counts on the progress bar (listed parties analysed so far), not a spinner
+    return index_cache.index_for(
+        store, versions, on_build=lambda n: counts(0, n), progress=lambda done: counts(done, total)
+    )
 
 
 def entity_terms(entity: Entity) -> tuple[list[str], str, list[str]]:
@@ -112,12 +123,18 @@ class Matcher:
     #: hit list by older matches.
     LIMIT = 25
 
-    def __init__(self, store: Store, snapshot: dict[str, int], progress: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        snapshot: dict[str, int],
+        progress: Callable[[str], None] | None = None,
+        counts: Callable[[int, int], None] | None = None,
+    ) -> None:
         from listguard.matching import DEFAULT_THRESHOLD, Screener
 
         self.store = store
         self.snapshot = snapshot
-        self.index = build_list_index(store, snapshot, progress)
+        self.index = build_list_index(store, snapshot, progress, counts)
         self.screener = Screener(self.index)
         self.threshold = float(os.environ.get("LISTGUARD_MONITOR_THRESHOLD", DEFAULT_THRESHOLD))
         self._hashes: dict[str, str] = {}

@@ -52,6 +52,19 @@ from listguard.store import Store
 
 #: Records screened per committed chunk on the records side.
 RECORD_CHUNK = 2000
+#: Deltas up to this many entities, or portfolios up to this many records, find their
+#: candidate records without the list index (built only when there is a candidate to score).
+LAZY_DELTA = 3000
+LAZY_RECORDS = 5000
+
+
+def _record_count(engine: Engine, portfolio: str) -> int:
+    from sqlalchemy import func
+
+    with engine.connect() as conn:
+        return int(
+            conn.execute(select(func.count()).where(t.records.c.portfolio == portfolio)).scalar() or 0
+        )
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -354,7 +367,8 @@ def run(
         nonlocal matcher
         if matcher is None or matcher.snapshot != snapshot:
             t0 = time.perf_counter()
-            matcher = Matcher(store, snapshot, progress=note)
+            counts = (lambda done, total: progress("building the list index", done, total)) if progress else None
+            matcher = Matcher(store, snapshot, progress=note, counts=counts)
             report.timings["list_index"] = report.timings.get("list_index", 0.0) + time.perf_counter() - t0
         return matcher
 
@@ -532,8 +546,12 @@ def _lists_side(
         t1 = time.perf_counter()
         found_by: dict[int, set[str]] = {}  # candidate record pk -> delta entities that found it
         if delta_entities:
-            forward = get_matcher()
-            terms = [(e.id, *entity_terms(e), forward.forms_of(e.id)) for e in delta_entities]
+            # The list index (seconds to build after a load) is needed to score candidates, not
+            # to find them: for a small portfolio or delta, analyse the delta's names directly
+            # and build the index only if a record is found (often none is).
+            lazy = len(delta_entities) <= LAZY_DELTA or _record_count(engine, portfolio) <= LAZY_RECORDS
+            forward = None if lazy else get_matcher()
+            terms = [(e.id, *entity_terms(e), forward.forms_of(e.id) if forward else None) for e in delta_entities]
             pindex = PortfolioIndex(engine, portfolio)
             note = (lambda msg: progress(msg, 0, None)) if progress else None
             segments = list(pindex.segments(note))
@@ -571,7 +589,7 @@ def _lists_side(
             expiring.setdefault(rid, set()).add(eid)
         # Dirty records were screened in full on the records side (or will be next run).
         todo = [r for pk, r in sorted(records.items()) if pk not in screened_pks and r.screened_hash == r.hash]
-        matcher = get_matcher()
+        matcher = get_matcher() if todo else None
         # Each candidate is scored against the delta entities that found it (and the pairs
         # to re-check), not against the whole list: same scores, a fraction of the work.
         wanted_by_pk: dict[int, set[str]] = {}
@@ -606,6 +624,7 @@ def _lists_side(
                 new = new_of.get(eid)
                 return _entity_changes_dicts(old, new) if new is not None else []
 
+            assert matcher is not None
             candidates.extend(_candidates_for(matcher, record, hits, refs, reason_for, changes_for))
         report.timings["forward"] = time.perf_counter() - t2
         # open alerts on changed entities that no longer match

@@ -332,3 +332,13 @@ def decide_form(
     except ApiError as exc:
         back["error"] = exc.detail
     return RedirectResponse(f"/ui/alerts?{urlencode(back)}", status_code=303)
+
+
+# Registered last: only paths no page above matched. A person who mistypes a UI address gets
+# a page with the navigation, not the API's JSON 404.
+@router.get("/ui/{path:path}", response_class=HTMLResponse)
+def page_not_found(request: Request, path: str) -> Response:
+    return render(
+        request, "error.html", None, 404,
+        message=f"There is no page /ui/{path}. Use the links above, or start at the screening page.",
+    )
