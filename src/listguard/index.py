@@ -33,6 +33,7 @@ from listguard.names.tokens import (
     HONORIFIC,
     INITIAL,
     NAME,
+    NUMBER,
     PARTICLE,
     NameForm,
     Token,
@@ -90,6 +91,16 @@ def token_forms(tok: Token) -> list[str]:
     return out
 
 
+def exact_key(form: NameForm) -> str:
+    """A whole analysed name as one key: its parts (numbers as digits, other scripts as
+    written) in sorted order, and its legal form. Two names with this key are the same name
+    typed in another order or case, with other punctuation."""
+    parts = sorted(t.canon if t.kind == NUMBER else (t.orig if t.frag else t.text) for t in form.tokens)
+    if not parts:
+        return ""
+    return " ".join(parts) + ("|" + ",".join(sorted(form.legal)) if form.legal else "")
+
+
 class IndexedName(NamedTuple):
     """One listed name of one entity."""
 
@@ -125,10 +136,12 @@ class Index:
         "variants",
         "datasets",
         "version",
+        "exact",
+        "numbers",
     )
 
     #: bump when the layout or the analysis changes (the on-disk cache keys on it)
-    FORMAT = 4  # 4: Join.plen
+    FORMAT = 5  # 4: Join.plen; 5: exact names and numbers
 
     def __init__(self) -> None:
         self.entities: list[Entity] = []
@@ -147,6 +160,11 @@ class Index:
         self.weights: FrequencyWeights = FrequencyWeights({}, {}, 10)
         self.variants: dict[str, tuple[int, ...]] = {}
         self.datasets: list[str] = []
+        #: exact key of a whole name (:func:`exact_key`) -> name ids: a name typed as listed is
+        #: always a candidate, however common its words ("Ahmed", "FU YUAN YU 7901")
+        self.exact: dict[str, list[int]] = {}
+        #: number (as digits) -> name ids: a number finds the ships, units and funds it names
+        self.numbers: dict[str, list[int]] = {}
         self.version = self.FORMAT
 
     # ------------------------------------------------------------------------------ build
@@ -208,6 +226,14 @@ class Index:
                         continue
                     nid = len(index.names)
                     index.names.append(IndexedName(pos, KIND_CODES[kind], form))
+                    ekey = exact_key(form)
+                    if ekey:
+                        index.exact.setdefault(ekey, []).append(nid)
+                    for tok in form.tokens:
+                        if tok.kind == NUMBER:
+                            lst = index.numbers.setdefault(tok.canon, [])
+                            if not lst or lst[-1] != nid:
+                                lst.append(nid)
                     texts: set[str] = set()
                     skels: set[str] = set()
                     for tok in form.tokens:
@@ -375,4 +401,4 @@ def _restore(blob: bytes) -> Index:
     return index
 
 
-__all__ = ["Index", "IndexedName", "IdentifierRef", "normalise_identifier", "KINDS", "ABJAD"]
+__all__ = ["Index", "IndexedName", "IdentifierRef", "exact_key", "normalise_identifier", "KINDS", "ABJAD"]

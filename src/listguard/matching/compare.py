@@ -26,10 +26,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol, Sequence
 
+import re
+
 from rapidfuzz.distance import OSA
 
 from listguard.matching.explain import AlignedPart, Explanation, NameExplanation
 from listguard.names.tokens import (
+    HONORIFIC,
     INITIAL,
     NAME,
     NUMBER,
@@ -44,9 +47,9 @@ from listguard.names.tokens import (
     split_alternatives,
     tag_for_schema,
 )
-from listguard.names.phonetic import abjad_cost, chinese_key, korean_alternatives, korean_keys
+from listguard.names.phonetic import abjad_cost, chinese_key, korean_alternatives, korean_keys, loose_key
 from listguard.names.translit import ABJAD, HAN, HANGUL, KANA, LATIN, OTHER
-from listguard.names.variants import on_change, share_group
+from listguard.names.variants import on_change, share_group, share_spelling_group
 
 
 class Weights(Protocol):
@@ -166,6 +169,7 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
         return (1.0, EXACT) if a.orig == b.orig else (0.0, EXACT)
     if a.text == b.text:
         return 1.0, EXACT
+    both_latin = sa == LATIN and sb == LATIN
     if a.frag or b.frag:
         # one syllable of a Hangul/Han name against a Latin spelling of a syllable
         syl, other = (a, b) if a.frag else (b, a)
@@ -197,6 +201,17 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
         if length >= 3 and OSA.distance(ka, kb, score_cutoff=2) <= 1:
             return (0.78 if length >= 4 else 0.7), TRANSLIT
         return 0.0, TRANSLIT
+    known = _latin_variants(a, b) if both_latin else 0
+    # a known link vouches for short words when it says they are one syllable in two systems,
+    # or one is an abbreviation of the other (Co/Company); a group of look-alike spellings
+    # does not overrule the short-word rule (Sang and Sung are not one name)
+    short = both_latin and min(len(a.text), len(b.text)) <= SHORT_WORD and not (
+        known == SAME_SYLLABLE or (known and abs(len(a.text) - len(b.text)) >= 2)
+    )
+    if short and not _short_compatible(a.text, b.text):
+        # A short word is one syllable or two: a different vowel or a different first consonant
+        # makes it a different name (Sang/Song, Jun/Jin, Jong/Tong), however alike the keys.
+        return _short_fuzzy(a.text, b.text), SPELLING
     if a.key == b.key and len(a.key) > 1:
         if sa != LATIN or sb != LATIN:
             return 0.9, TRANSLIT
@@ -209,7 +224,9 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
         if d == 2:
             return (0.9 if _consonants(a.key) >= 4 else 0.85 if _consonants(a.key) == 3 else 0.75), ROMANISATION
         return (0.8 if _consonants(a.key) >= 4 else 0.6), ROMANISATION
-    if share_group(a.vform, b.vform) and (sa != LATIN or sb != LATIN or _first_class(a.text) == _first_class(b.text)):
+    if (known if both_latin else share_group(a.vform, b.vform)) and (
+        not both_latin or _first_class(a.text) == _first_class(b.text)
+    ):
         # The name database links spellings of one name, but also names that only a
         # transcription into Chinese, Korean or Vietnamese merges (Trong/Zheng, Huong/Aung) and
         # the odd noisy item. A link counts when the spellings start alike, and fully only
@@ -221,8 +238,8 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
         return 0.7, VARIANT
     if a.loose == b.loose and len(a.loose) > 1:
         # voicing folded too (Kim/Gim, Chong/Jong): a letter apart it is a romanisation, further
-        # apart a weak hint (Breton/Proton, Jin/Chun)
-        d = OSA.distance(a.text, b.text, score_cutoff=3)
+        # apart a weak hint (Breton/Proton, Jin/Chun); "ch" for "j" is one sound, not two letters
+        d = OSA.distance(a.text.replace("ch", "j"), b.text.replace("ch", "j"), score_cutoff=3)
         if d <= 1:
             return (LOOSE_LATIN if sa == sb == LATIN else 0.88), (ROMANISATION if sa == sb else TRANSLIT)
         if d == 2 and min(len(a.text), len(b.text)) >= 6:
@@ -232,7 +249,13 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
         # both written in the same alphabet-like script (Indic, Thai...): the written letters
         # are the evidence, not a romanisation that inflates them with inherent vowels
         return _fuzzy(a.orig, b.orig), SPELLING
+    if short:
+        return _short_fuzzy(a.text, b.text), SPELLING
     s1 = _fuzzy(a.text, b.text)
+    if both_latin and s1 > ONSET_CAP and len(a.text) <= 6 and len(b.text) <= 6 and not _same_onset(a.text, b.text):
+        # People rarely get the first sound of a name wrong; in a short name a different
+        # first consonant is a different name (Myong/Kyong, Mark/Park, Sultan/Multan).
+        s1 = ONSET_CAP
     if sa != LATIN or sb != LATIN:
         # romanised from another script: spelling differences in the vowels are noise, and a
         # transcription into a syllabic script keeps only broad consonant classes (for whole
@@ -243,15 +266,98 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
         if (_broad_script(a) or _broad_script(b)) and (a.raw == a.orig or not a.frag) and (b.raw == b.orig or not b.frag):
             best = max(best, broad_similarity(a.broad, b.broad), broad_similarity(a.broad2, b.broad2))
         return best, (TRANSLIT if best > s1 else SPELLING)
-    if len(a.text) >= 4 and len(b.text) >= 4:
-        # Baltic nominative endings: Putinas, Vladimiras, Lavrovs, Putins
-        short, long_ = (a.text, b.text) if len(a.text) < len(b.text) else (b.text, a.text)
-        if long_.startswith(short) and long_[len(short) :] in _BALTIC_ENDINGS:
-            return max(s1, 0.88), SPELLING
     return s1, SPELLING
 
 
-_BALTIC_ENDINGS = frozenset({"s", "as", "is", "us", "ys", "es"})
+SPELLING_GROUP, SAME_SYLLABLE = 1, 2
+
+
+def _latin_variants(a: Token, b: Token) -> int:
+    """Whether the name database makes two Latin spellings one name: a group of spellings of
+    one name, or a group of the readings of one Han character when both spellings read the
+    same syllable of one language in two romanisation systems (Hsu/Xu, Chang/Zhang in
+    Mandarin; Ri/Lee, Pak/Park in Korean) - not readings of the character in two languages
+    (Chen/Sun, Kim/Jian are different surnames)."""
+    if share_spelling_group(a.vform, b.vform):
+        return SPELLING_GROUP
+    if not share_group(a.vform, b.vform) or _vowel_classes(a.text) != _vowel_classes(b.text):
+        return 0
+    if chinese_key(a.text) == chinese_key(b.text) or not korean_keys(a.text).isdisjoint(korean_keys(b.text)):
+        return SAME_SYLLABLE
+    return 0
+
+
+#: Latin words this short (in letters) are one or two syllables: common, and told apart by
+#: every letter (see :func:`_short_compatible`).
+SHORT_WORD = 4
+
+#: Vowel spellings romanisation systems swap for one sound, by class: the back rounded vowels
+#: (o, u, Korean eo and eu, oo, ou), the front ones (e, i, y, ee, ie, ei...), a alone, and
+#: the diphthongs. Learned from the systems' tables (Revised Romanization, McCune-Reischauer,
+#: Pinyin / Wade-Giles, BGN/PCGN), not from names.
+_VOWEL_CLASS = {
+    "a": "A", "aa": "A", "ah": "A",
+    "o": "O", "u": "O", "oo": "O", "ou": "O", "eo": "O", "eu": "O", "uo": "O", "ow": "O",
+    "e": "E", "i": "E", "y": "E", "ee": "E", "ie": "E", "ei": "E", "ey": "E", "ii": "E",
+    "iy": "E", "ea": "E", "ui": "E", "yi": "E",
+    "ae": "AE", "ai": "AE", "ay": "AE", "aye": "AE", "ey": "E",
+    "oe": "OE", "oi": "OE", "oy": "OE", "wo": "O", "we": "E", "wi": "E", "wa": "A", "wae": "AE",
+}  # fmt: skip
+_VOWEL_RUN = re.compile(r"[aeiouyw]+")
+
+
+def _vowel_classes(text: str) -> tuple[str, ...]:
+    """The classes of a word's vowel runs (a leading or inner ``y``/``w`` before a vowel is a
+    glide, kept with its vowel: Hyok/Hyeok, Kwang/Gwang)."""
+    out = []
+    for m in _VOWEL_RUN.finditer(text):
+        run = m.group(0)
+        if m.start() == 0 and len(run) > 1 and run[0] in "yw":
+            run = run[1:]  # Yong, Woo: the glide is a consonant here
+        cls = _VOWEL_CLASS.get(run)
+        if cls is None and len(run) > 1 and run[0] in "yw":
+            cls = _VOWEL_CLASS.get(run[1:])
+        out.append(cls or run)
+    return tuple(out)
+
+
+def _onset(text: str) -> str:
+    """The first consonant's class (voicing and affricates folded: Kim/Gim, Chong/Jong)."""
+    key = loose_key(text)
+    return key[:2] if key[:1] in "cs" and key[1:2] == "h" else key[:1]
+
+
+#: Most a spelling edit of a short word (six letters or fewer) can count when the first
+#: consonants differ (see :func:`_same_onset`).
+ONSET_CAP = 0.55
+
+
+def _same_onset(a: str, b: str) -> bool:
+    """Whether two Latin words start with the same consonant class (or a transposition keeps
+    it: Jonh/John) or the same letter."""
+    return a[:1] == b[:1] or _onset(a.lstrip("hwy") or a) == _onset(b.lstrip("hwy") or b)
+
+
+def _short_compatible(a: str, b: str) -> bool:
+    """Whether two short Latin words can be spellings of one syllable or name: the same vowel
+    classes in the same order and the same first consonant class (Jong/Jeong/Chong, Sung/Song,
+    Kim/Gim, Ali/Aly; not Sang/Song, Jun/Jin, Jong/Tong, Li/Yi)."""
+    if _vowel_classes(a) != _vowel_classes(b):
+        return False
+    return _same_onset(a, b)
+
+
+def _short_fuzzy(a: str, b: str) -> float:
+    """Short words that are not spellings of one syllable: only a typo of the same word counts
+    (a transposition, or one letter of a four-letter word), and weakly."""
+    if len(a) == len(b) and sorted(a) == sorted(b) and OSA.distance(a, b, score_cutoff=1) == 1:
+        return 0.8  # Jonh / John
+    if min(len(a), len(b)) >= 3 and a[0] == b[0] and OSA.distance(a, b, score_cutoff=1) == 1:
+        # a letter dropped or added at the end (Ban/Bank, Abba/Abbas) is the commoner typo
+        return 0.7 if a.startswith(b) or b.startswith(a) or min(len(a), len(b)) >= 4 else 0.6
+    return 0.0
+
+
 #: scripts whose transcriptions of foreign names keep only broad consonant classes
 _SYLLABIC = (HANGUL, HAN, KANA)
 _SE_ASIAN = frozenset({"Myanmar", "Khmer", "Thai", "Lao"})
@@ -359,6 +465,8 @@ def token_similarity(a: Token, b: Token) -> tuple[float, str]:
     if ka == PARTICLE or kb == PARTICLE:
         if ka == kb and a.canon == b.canon:
             return 1.0, PARTICLE_HOW
+        if a.text == b.text:
+            return 1.0, EXACT  # read as a particle on one side only ("Song Il" / "il")
         return 0.0, PARTICLE_HOW
     if ka == NUMBER or kb == NUMBER:
         if ka == kb and a.num == b.num:
@@ -402,6 +510,10 @@ MISSING_COST = {
     OBJ: (0.8, 0.8),
     "ANY": (0.6, 0.4),
 }
+#: Aligned parts less similar than this cost extra, up to this share of a conflict at
+#: :data:`MIN_SIM` (a pairing that barely aligns is mostly a disagreement).
+WEAK_PAIR = 0.7
+WEAK_PAIR_SHARE = 0.5
 #: Score multiplier when both names state a number and the numbers differ.
 NUMBER_CONFLICT = 0.55
 #: Score multiplier when both names have a legal form and the classes differ.
@@ -413,6 +525,16 @@ _PATRONYMIC_ENDINGS = (
 )  # fmt: skip
 
 
+#: Latin name parts this short (in letters) are syllables (see :func:`_missing_factor`)...
+SYLLABLE_LEN = 3
+#: ... and cost this many times a missing part's usual cost when left over.
+SYLLABLE_FACTOR = 2.0
+#: Score multiplier for a person's one-word listed name ("DIDO", "MAHMUD") matched by a
+#: query of several name parts with some left over: one word of a longer name is a lead,
+#: not an identification; the party's full names are scored on their own.
+ONE_WORD_LISTED = 0.9
+
+
 def _missing_factor(tokens: tuple[Token, ...], i: int) -> float:
     """How much a part costs when it is simply missing on the other side.
 
@@ -422,6 +544,10 @@ def _missing_factor(tokens: tuple[Token, ...], i: int) -> float:
     tok = tokens[i]
     if tok.kind != NAME:
         return 1.0
+    if tok.script == LATIN and len(tok.text) <= SYLLABLE_LEN:
+        # A part this short is a syllable of a given name (Song Hwa, Li Na, Jae Il), not a
+        # middle name one may leave out: without it the name is another name.
+        return SYLLABLE_FACTOR
     if tok.text.endswith(_PATRONYMIC_ENDINGS):
         return 0.5
     if i > 0 and tokens[i - 1].kind == PARTICLE and tokens[i - 1].canon == "bin":
@@ -493,10 +619,13 @@ def _joined(jn: Join, other: Token) -> tuple[float, str]:
         return 0.0, JOINED
     if jn.text == other.text:
         return 0.97, JOINED
-    close = OSA.distance(jn.text, other.text, score_cutoff=2) <= 1
-    if jn.key == other.key and (close or len(jn.text) >= 8):
+    # Keys fold every vowel run to one vowel: for a word of several syllables joined they say
+    # little (Lee Minsoo / Luminsa, Chae Yong / Cheng); the letters must stay close too.
+    d = OSA.distance(jn.text, other.text, score_cutoff=3)
+    close = d <= 1 or (d == 2 and len(jn.text) >= 8)
+    if jn.key == other.key and close:
         return 0.93, JOINED
-    if jn.loose == other.loose and (close or len(jn.text) >= 8):
+    if jn.loose == other.loose and close:
         return 0.88, JOINED
     if jn.loose[:1] != other.loose[:1]:
         return 0.0, JOINED
@@ -724,6 +853,10 @@ def align(
         w = (pw_q + pw_c) * 0.5
         num += s * w
         den += w
+        if s < WEAK_PAIR:
+            # a weak pairing is closer to a disagreement than to agreement (Alina / Irina):
+            # it costs a share of a conflict, the larger the weaker
+            den += CONFLICT_COST * WEAK_PAIR_SHARE * w * (WEAK_PAIR - s) / (WEAK_PAIR - MIN_SIM)
     unmatched_q = [i for i in range(nq) if not used_q[i]]
     unmatched_c = [j for j in range(nc) if not used_c[j]]
     notes: list[str] = []
@@ -754,6 +887,10 @@ def align(
     den += conflict * CONFLICT_COST + miss_q * cost_q + miss_c * cost_c
     if den <= 0:
         return Alignment(0.0, pairs, unmatched_q, unmatched_c, notes)
+    if tag == PER and unmatched_q and sum(1 for t in ct if t.kind == NAME) == 1:
+        if any(qt[i].kind in (NAME, HONORIFIC) for i in unmatched_q):
+            factor *= ONE_WORD_LISTED
+            notes.append("one-word listed name")
     if tag != PER and q.legal_classes and c.legal_classes:
         if q.legal_classes.isdisjoint(c.legal_classes) and set(q.legal).isdisjoint(c.legal):
             factor *= LEGAL_CONFLICT

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
-from listguard.index import KINDS, IdentifierRef, Index, deletions, normalise_identifier, token_forms
+from listguard.index import KINDS, IdentifierRef, Index, deletions, exact_key, normalise_identifier, token_forms
 from listguard.matching.compare import MIN_SIM, _foreign_word, _joined_similarity, align, explain_alignment, token_similarity
 from listguard.matching.explain import Explanation, FeatureEffect, name_phrase
 from listguard.matching.features import (
@@ -36,7 +36,7 @@ from listguard.matching.features import (
 from listguard.matching.query import Query
 from listguard.names import variants
 from listguard.names.phonetic import skeleton
-from listguard.names.tokens import ANY, NAME, NameForm, analyse_name, split_alternatives, tag_for_schema
+from listguard.names.tokens import ANY, NAME, NUMBER, NameForm, analyse_name, split_alternatives, tag_for_schema
 from listguard.names.translit import ABJAD, LATIN
 
 #: Which listed schemata a query schema may hit. A person is never a company named after
@@ -61,6 +61,9 @@ MAX_POSTINGS = 4000
 #: A query token reaching more listed names than this only adds to candidates that rarer
 #: tokens found ("Mohammed" does not bring in every Mohammed on the lists).
 COMMON_POSTINGS = 300
+#: Listed names typed exactly as the query that are scored, at most (a one-word alias such as
+#: "Ahmed" is carried by dozens of parties).
+EXACT_LIMIT = 200
 #: Hits scoring below this are not returned at all (they would only be noise).
 MIN_SCORE = 0.5
 #: A weak alias (OFAC/UN "low quality" a.k.a.) is a weaker identification than a name.
@@ -387,11 +390,26 @@ class Screener:
                         inc = 0.9 * sum(weight(form.tokens[i]) for i in jn.span) / len(jn.span)
                         for nid in plist:
                             acc[nid] = acc.get(nid, 0.0) + inc
+            # numbers find the ship, unit or fund they name (FU YUAN YU 7901 among hundreds of
+            # FU YUAN YU vessels)
+            for tok in form.tokens:
+                if tok.kind == NUMBER:
+                    found = index.numbers.get(tok.canon)
+                    if found and len(found) <= MAX_POSTINGS:
+                        inc = weight(tok)
+                        for nid in found:
+                            acc[nid] = acc.get(nid, 0.0) + inc
             for nid, score in acc.items():
                 if score > best.get(nid, 0.0):
                     best[nid] = score
+        # A name typed exactly as listed is always scored, however common its words.
+        exact: list[int] = []
+        for form in forms:
+            key = exact_key(form)
+            if key:
+                exact.extend(index.exact.get(key, ())[:EXACT_LIMIT])
         if not best:
-            return []
+            return [(nid, 1e9) for nid in dict.fromkeys(exact)]
         top = heapq.nlargest(CANDIDATES, best.items(), key=itemgetter(1))
         # Candidates far behind the best, or reached by under a third of the query's weight,
         # cannot score a hit worth showing: not worth a careful look.
@@ -399,8 +417,11 @@ class Screener:
             qweights = [[weight(t) for t in f.tokens] for f in forms]
         qtotal = min(sum(w for w, t in zip(ws, f.tokens) if t.kind == NAME) for ws, f in zip(qweights, forms)) if forms else 0.0
         floor = max(top[0][1] * CANDIDATE_RATIO, qtotal * QUERY_COVERAGE)
-        kept = [c for c in top if c[1] >= floor]
-        return kept if kept else top[:3]
+        kept = [c for c in top if c[1] >= floor] or top[:3]
+        if exact:
+            have = {nid for nid, _ in kept}
+            kept = [(nid, 1e9) for nid in dict.fromkeys(exact) if nid not in have] + kept
+        return kept
 
     # ---------------------------------------------------------------------------- scoring
     def _query_forms(self, query: Query) -> list[NameForm]:
@@ -445,11 +466,11 @@ class Screener:
         qtag = tag_for_schema(query.schema)
         qweights = [[weights.weight(t) for t in f.tokens] for f in forms]
         by_entity: dict[int, list[int]] = {}
-        seen_forms: set[tuple[int, str, int]] = set()
+        seen_forms: set[tuple[int, str, tuple[str, ...], int]] = set()
         for nid, _pre in self.candidates(forms, qweights):
             iname = index.names[nid]
             # an entity's names that analyse alike ("JONG, Song Hwa", "Jong Song Hwa") score alike
-            sig = (iname.entity, iname.form.text, iname.kind)
+            sig = (iname.entity, iname.form.text, iname.form.legal, iname.kind)
             if sig in seen_forms:
                 continue
             seen_forms.add(sig)

@@ -85,6 +85,9 @@ for _canon, _spellings in {
         PARTICLES.setdefault(_s, _canon)
 # "abu" is a particle-like kunya marker but carries some identity; it is kept as a name part.
 del PARTICLES["abu"], PARTICLES["abou"], PARTICLES["abo"]
+# Articles and prepositions of company names that no person-naming custom uses as a particle:
+# in a person's name they are name parts (the Korean syllable In, the Chinese given name Den).
+_NOT_PERSON_PARTICLES = frozenset({"in", "het", "den", "the", "of", "and", "und", "et"})
 # Single-letter particles are only particles between two other tokens ("Hennes y Mauritz").
 _WEAK_PARTICLES = frozenset({"y", "e", "i", "la", "le", "in", "do", "den", "het", "dei"})
 
@@ -96,19 +99,15 @@ HONORIFICS = frozenset(
 )
 # "Mir", "Amir", "Mirza", "Khwaja", "Hafiz" are as often given names as titles: they are names.
 
-#: Titles (removed). rigour's person prefixes plus multilingual heads of state and ranks, so
-#: "Президент Путин", "Putyin elnök" and "Presidente Putin" all reduce to the surname.
-_EXTRA_TITLES = """president presidente presidenta prezident prezydent predsjednik predsednik
-presedintele presedinte presiden praesident prasident elnok elnoek presidentti presidenten
-proedros prezidentas prezidents presidentas
-prime minister premier minister ministre ministro general gen col colonel lt ltc maj major capt
-brig brigadier admiral adm marshal sgt sergeant lieutenant commander commandant dr doctor prof
-professor eng engineer mr mrs ms miss mme mlle sir dame lord lady madam monsieur herr frau
-senor senora sra sr srta don dona dom his her excellency he hon honourable honorable rev reverend
-father sheikha king queen prince princess emir amir sultan""".split()
-# a few of these (emir, amir, sultan, king) are also names: they are only dropped as titles
-# when they open a name that has at least two more tokens (see _strip_titles).
-_AMBIGUOUS_TITLES = frozenset({"emir", "amir", "sultan", "king", "father", "don", "general", "major", "he", "his", "her", "dom", "sr"})
+#: Titles (removed): rigour's person-name prefixes plus the abbreviated ranks and forms of
+#: address lists and customer files write. Titles that are also given names (Prince, King,
+#: Sultan, Amir...) are names unless at least two other words remain (see _strip_titles).
+_EXTRA_TITLES = """gen col lt ltc maj capt brig adm sgt dr prof eng engineer mr mrs ms mme mlle sir dame
+lord lady madam monsieur herr frau senor senora sra sr srta don dona dom his her excellency he hon
+honourable honorable rev reverend father sheikha king queen prince princess emir amir sultan
+general major""".split()
+_AMBIGUOUS_TITLES = frozenset({"emir", "amir", "sultan", "king", "queen", "prince", "princess", "father", "don",
+                               "general", "major", "he", "his", "her", "dom", "sr", "dona", "lord", "lady"})
 
 
 def _title_words() -> frozenset[str]:
@@ -602,6 +601,8 @@ def analyse_name(name: str, tag: str = ANY) -> NameForm:
         legal = legal + extra
     tokens: list[Token] = []
     n = len(items)
+    # a person's alias made of digits only ("07") is still that alias
+    has_words = any(not p.isdigit() for pieces, _s, _r in items for p in pieces)
     for i, (pieces, script, raw) in enumerate(items):
         if len(pieces) > 1:
             chars = list(raw) if len(raw) == len(pieces) else [""] * len(pieces)
@@ -613,7 +614,7 @@ def analyse_name(name: str, tag: str = ANY) -> NameForm:
             tokens.append(make_token("and", PARTICLE, LATIN, False, raw, tag))
             continue
         if piece.isdigit():
-            if tag == PER:
+            if tag == PER and has_words:
                 continue  # digits in a person's name are a record number or noise, not a name
             tokens.append(make_token(str(int(piece)), NUMBER, LATIN, False, raw, tag))
             continue
@@ -627,7 +628,7 @@ def analyse_name(name: str, tag: str = ANY) -> NameForm:
         if tag in (ORG, OBJ) and i == n - 1 and n > 1 and piece in ("i", "v", "x"):
             tokens.append(make_token(piece, NUMBER, script, False, raw, tag))
             continue
-        if piece in PARTICLES and i < n - 1:
+        if piece in PARTICLES and i < n - 1 and not (tag == PER and piece in _NOT_PERSON_PARTICLES):
             # a particle introduces the part after it ("bin Laden", "van Gogh"): at the end of
             # a name it is a name ("Su Bin")
             if piece not in _WEAK_PARTICLES or i > 0:

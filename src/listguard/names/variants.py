@@ -42,6 +42,26 @@ _EMPTY: tuple[int, ...] = ()
 _listeners: list[Callable[[], None]] = []  # run when the table changes (the comparer's caches)
 
 
+#: Groups that gather the readings of one Han character across languages (a Han form of one
+#: character: 陳 is Chen in Mandarin, Chan in Cantonese, Tan in Hokkien, Tran in
+#: Vietnamese, Jin in Korean). Such a group links a written character to its Latin readings;
+#: it does not make two Latin readings one name: in romanised customer data Chen and Sun, or
+#: Kim and Jian, are different surnames.
+_READING: set[int] = set()
+
+
+def _is_reading_form(form: str) -> bool:
+    if not form.startswith("@"):
+        return False
+    chars = form[1:].rstrip("姓氏")
+    return len(chars) == 1 and all("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in chars)
+
+
+def _note_readings(forms: Iterable[str], gid: int) -> None:
+    if any(_is_reading_form(f) for f in forms):
+        _READING.add(gid)
+
+
 def groups(form: str) -> tuple[int, ...]:
     """Group ids of one spelling (empty when unknown or not loaded)."""
     return _GROUPS.get(form, _EMPTY)
@@ -88,8 +108,25 @@ def share_group(a: str, b: str) -> bool:
     return bool(gb) and not ga.isdisjoint(gb)
 
 
+@lru_cache(maxsize=200_000)
+def expanded_spelling(form: str) -> frozenset[int]:
+    """:func:`expanded` without the Han reading groups (see :data:`_READING`)."""
+    return frozenset(g for g in expanded(form) if g not in _READING)
+
+
+def share_spelling_group(a: str, b: str) -> bool:
+    """Whether two *Latin* spellings are known variants of one name: a group that only gathers
+    the readings of one Han character across languages does not count."""
+    ga = expanded_spelling(a)
+    if not ga:
+        return False
+    gb = expanded_spelling(b)
+    return bool(gb) and not ga.isdisjoint(gb)
+
+
 def _changed() -> None:
     expanded.cache_clear()
+    expanded_spelling.cache_clear()
     for fn in _listeners:
         fn()
 
@@ -115,7 +152,9 @@ def ensure_loaded() -> None:
     for gid, line in enumerate(_read_lines()):
         if not line or line.startswith("#"):
             continue
-        for form in line.split(" "):
+        parts = line.split(" ")
+        _note_readings(parts, gid)
+        for form in parts:
             merged.setdefault(form, []).append(gid)
     for form, ids in merged.items():
         old = _GROUPS.get(form)
@@ -154,6 +193,12 @@ def register(subset: dict[str, tuple[int, ...]]) -> None:
     if _LOADED or not subset:
         return
     changed = False
+    members: dict[int, list[str]] = {}
+    for form, ids in subset.items():
+        for gid in ids:
+            members.setdefault(gid, []).append(form)
+    for gid, forms in members.items():
+        _note_readings(forms, gid)
     for form, ids in subset.items():
         old = _GROUPS.get(form)
         if old is None:
