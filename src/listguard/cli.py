@@ -346,11 +346,17 @@ def diff(
     if json_out:
         sys.stdout.write(orjson.dumps(result.to_dict()).decode() + "\n")
         return
+    from listguard.listdates import published_label
+
+    def when(v) -> str:  # type: ignore[no-untyped-def]
+        return f"published {published_label(v.published_at, v.warnings)}, loaded {v.loaded_at[:16].replace('T', ' ')}"
+
     console.print(
-        f"[bold]{dataset}[/] version {a.seq} ({a.published_at or a.loaded_at}) -> "
-        f"{b.seq} ({b.published_at or b.loaded_at}): "
+        f"[bold]{dataset}[/] version {a.seq} ({when(a)}) -> "
+        f"{b.seq} ({when(b)}): "
         f"[green]{len(result.added):,} added[/], [red]{len(result.removed):,} removed[/], "
-        f"[yellow]{len(result.changed):,} changed[/]"
+        f"[yellow]{len(result.changed):,} changed[/]",
+        soft_wrap=True,
     )
     for title, rows in (("Added", result.added), ("Removed", result.removed)):
         if not rows:
