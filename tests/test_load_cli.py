@@ -278,3 +278,32 @@ def test_repeated_id_loads_merged_with_a_visible_warning(home: Path, tmp_path: P
     ref = record[record.index(b"<REFERENCE_NUMBER>") + 18 : record.index(b"</REFERENCE_NUMBER>")].decode()
     entity = store.get_entity(f"un_sc_sanctions:{ref.strip()}")
     assert entity is not None and any("ZEBULON" in n for n, _ in entity.names()), entity
+
+
+def test_two_load_commands_at_once(home: Path) -> None:
+    """The reported race (issue 13, item 1), with the real command: two `listguard load --force`
+    of the same lists at once on a fresh home both succeed without a traceback (they raced on
+    creating the tables, the dataset rows and the audit head), and number their versions 1 and
+    2, each audited once."""
+    import subprocess
+    import sys
+
+    from listguard import audit
+
+    require_shared()
+    exe = str(Path(sys.executable).parent / "listguard")
+    cons = str(LISTS / "ofac" / "cons_latest")
+    procs = [subprocess.Popen([exe, "load", "--force", str(UN_XML), cons], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for proc in procs:
+        _, errs = proc.communicate(timeout=120)
+        assert proc.returncode == 0 and "Traceback" not in errs, errs
+    store = open_store()
+    versions = store.versions()
+    assert [(v.dataset, v.seq) for v in versions] == [
+        ("un_sc_sanctions", 1), ("un_sc_sanctions", 2), ("us_ofac_cons", 1), ("us_ofac_cons", 2),
+    ]
+    loads = audit.entries(store.engine, action="load", newest_first=False)
+    assert sorted((e.details["dataset"], e.details["version"]) for e in loads) == [
+        (v.dataset, v.seq) for v in versions
+    ]
