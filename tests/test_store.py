@@ -255,3 +255,26 @@ def test_a_store_with_duplicate_numbers_is_renumbered_on_open(home: Path) -> Non
     assert "ux_versions_dataset_seq" in {ix["name"] for ix in inspect(store.engine).get_indexes("versions")}
     (entry,) = audit.entries(store.engine, action="renumber_versions")
     assert [(r["from"], r["to"]) for r in entry.details["renumbered"]] == [(2, 3)]
+
+
+def test_a_load_waits_for_the_write_lock_only_so_long(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another writer holding the store's lock past LISTGUARD_LOCK_TIMEOUT: the load gives up
+    with a message that says what to do, and nothing was written."""
+    import time
+
+    from listguard.store.locking import LockTimeout, take_write_lock
+
+    store = open_store()
+    store.load(result([person(1, "A B")]), "a")
+    monkeypatch.setenv("LISTGUARD_LOCK_TIMEOUT", "0.5")
+    with store.engine.connect() as holder:
+        holder.begin()
+        take_write_lock(holder, "load:test_list")
+        t0 = time.monotonic()
+        with pytest.raises(LockTimeout, match="LISTGUARD_LOCK_TIMEOUT"):
+            store.load(result([person(2, "C D")]), "b")
+        assert time.monotonic() - t0 < 5
+        holder.rollback()
+    assert [v.seq for v in store.versions("test_list")] == [1]
+    report = store.load(result([person(2, "C D")]), "b")  # and once the lock is free, it loads
+    assert report.version is not None and report.version.seq == 2

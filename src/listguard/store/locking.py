@@ -49,25 +49,43 @@ def take_write_lock(conn: Connection, name: str) -> None:
     """Make ``conn``'s new transaction the store's writer for ``name``; call it first thing
     inside ``engine.begin()``, before any read the writes depend on."""
     dialect = conn.dialect.name
+    timeout = lock_timeout()
     if dialect == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _pg_key(name)})
+        # lock_timeout bounds the wait for the advisory lock; it is reset at once, so the
+        # rest of the transaction waits for row locks as usual.
+        conn.execute(text(f"SET LOCAL lock_timeout = {max(int(timeout * 1000), 1)}"))
+        try:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _pg_key(name)})
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
+                raise _timeout(name, timeout) from exc
+            raise
+        conn.execute(text("SET LOCAL lock_timeout = 0"))
         return
     if dialect != "sqlite":
         return
-    deadline = time.monotonic() + lock_timeout()
-    while True:
-        try:
-            # pysqlite has not begun a transaction yet (it only does so before DML), so this
-            # BEGIN is the transaction SQLAlchemy's begin() block commits or rolls back.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-            return
-        except OperationalError as exc:
-            if "locked" not in str(exc.orig) or time.monotonic() >= deadline:
-                if "locked" in str(exc.orig):
-                    raise LockTimeout(
-                        f"another process has been writing to the store for more than "
-                        f"{lock_timeout():.0f} s ({name}); wait for it to finish and run the "
-                        "command again, or raise LISTGUARD_LOCK_TIMEOUT"
-                    ) from exc
-                raise
-            time.sleep(0.2)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            # SQLite's own wait (busy_timeout), cut to what is left of ours
+            left = max(deadline - time.monotonic(), 0.05)
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(min(left, 30.0) * 1000)}")
+            try:
+                # pysqlite has not begun a transaction yet (it only does so before DML), so
+                # this BEGIN is the transaction SQLAlchemy's begin() block commits or rolls back.
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as exc:
+                if "locked" not in str(exc.orig):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise _timeout(name, timeout) from exc
+    finally:
+        conn.exec_driver_sql("PRAGMA busy_timeout=30000")  # the store's usual wait
+
+
+def _timeout(name: str, seconds: float) -> LockTimeout:
+    return LockTimeout(
+        f"another process has been writing to the store for more than {seconds:g} s ({name}); "
+        "wait for it to finish and run the command again, or raise LISTGUARD_LOCK_TIMEOUT"
+    )
