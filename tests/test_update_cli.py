@@ -154,3 +154,16 @@ def test_update_timeout_bounds_a_trickling_mirror(home: Path, monkeypatch: pytes
         stop.set()
         server.shutdown()
         server.server_close()
+
+
+def test_update_shows_merged_repeated_ids(home: Path, mirror: Path) -> None:
+    """A downloaded list that repeats an id loads merged, and update's table says so (issue 13,
+    item 6: visible in the human output, like load)."""
+    data = (LISTS / "un" / "un_sc_consolidated_2026-02-27.xml").read_bytes()
+    start = data.index(b"<INDIVIDUAL>")
+    end = data.index(b"</INDIVIDUAL>", start) + len(b"</INDIVIDUAL>")
+    (mirror / "consolidated.xml").write_bytes(data[:end] + data[start:end] + data[end:])
+    result = runner.invoke(app, ["update", "un_sc_sanctions"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    message = " ".join(result.output.split())
+    assert "warning" in message and "1 id(s) more than once" in message and "merged" in message, message
