@@ -31,7 +31,6 @@ import heapq
 import html
 import io
 import os
-import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field

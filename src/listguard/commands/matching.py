@@ -372,6 +372,7 @@ def screen_file(
         + ("" if to_stdout else f"; written to {output}")
         + (f"; report {report}" if report else ""),
         highlight=False,
+        soft_wrap=True,
     )
 
 

@@ -26,11 +26,13 @@ from listguard.api.context import ctx, default_threshold, resolve_dataset, scree
 from listguard.api.security import COOKIE, ApiError, Principal
 from listguard.api.views import entity_detail, version_diff
 from listguard.api.yente import QueryProblem, example, explanation_dict, query_fields
+from listguard.listdates import published_label
 from listguard.ui import HERE
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.auto_reload = False
+templates.env.globals["published_label"] = published_label  # "2026-02-27" or "unknown (...)"
 
 
 def warm_templates() -> None:
