@@ -163,21 +163,18 @@ def list_paths(shared: Path) -> list[Path]:
 def load_lists(shared: Path | None = None, log=None) -> LoadedLists:
     """Parse every list in :data:`LIST_GLOBS` with ``listguard.sources.parse``.
 
-    A list whose parser is missing or fails is reported in ``failed`` and skipped, so the
-    evaluation runs on whatever parses (and says which lists were not included).
+    A list that fails to parse is reported in ``failed`` and skipped, so the evaluation runs
+    on whatever parses (and says which lists were not included).
     """
+    from listguard import sources
+
     shared = shared_data_dir(shared)
     out = LoadedLists()
-    try:
-        from listguard import sources
-    except Exception as exc:  # pragma: no cover - sources is part of the scaffold
-        out.failed.append(("listguard.sources", repr(exc)))
-        return out
     for path in list_paths(shared):
         rel = str(path.relative_to(shared / "lists"))
         t0 = time.perf_counter()
         try:
-            result = _parse(sources, path)
+            result = sources.parse(path)
         except Exception as exc:  # any parser failure: report, carry on
             out.failed.append((rel, f"{type(exc).__name__}: {exc}"[:300]))
             if log:
@@ -189,30 +186,6 @@ def load_lists(shared: Path | None = None, log=None) -> LoadedLists:
         if log:
             log(f"[lists] {rel}: {len(result.entities):,} entities ({result.dataset}, {dt:.1f}s)")
     return out
-
-
-def _parse(sources, path: Path):
-    """``sources.parse``, but a parser module that is missing or broken only fails its own
-    format (``sources.detect`` imports every module and would fail them all)."""
-    import importlib
-
-    try:
-        return sources.parse(path)
-    except ImportError:
-        pass
-    broken = []
-    for name in getattr(sources, "SOURCE_MODULES", ()):
-        try:
-            module = importlib.import_module(name)
-        except Exception as exc:
-            broken.append(f"{name} ({type(exc).__name__})")
-            continue
-        try:
-            if module.detect(path):
-                return module.parse(path)
-        except ImportError as exc:
-            broken.append(f"{name} ({type(exc).__name__}: {exc})")
-    raise RuntimeError("no working parser detected this file; unavailable: " + ", ".join(broken))
 
 
 def strong_names(entity: Entity) -> list[str]:

@@ -7,26 +7,26 @@ module for a path; ``listguard load`` uses it so a user never names the format.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from types import ModuleType
 
 from listguard.sources.base import ParseResult, SourceError, check_file
 
-#: Detection order matters only where formats could be confused; most detect by content.
-SOURCE_MODULES = (
-    "listguard.sources.ofac",  # us_ofac_sdn / us_ofac_cons legacy CSV sets
-    "listguard.sources.un",  # un_sc_sanctions XML
-    "listguard.sources.eu",  # eu_fsf XML
-    "listguard.sources.uk",  # gb_fcdo_sanctions ODS / XML / CSV
-    "listguard.sources.dfat",  # au_dfat_sanctions xlsx
-    "listguard.sources.csl",  # us_trade_csl consolidated screening list CSV(.gz)
-    "listguard.sources.ftm",  # FollowTheMoney JSON lines / delta files
-)
-
 
 def modules() -> list[ModuleType]:
-    return [importlib.import_module(name) for name in SOURCE_MODULES]
+    """The parser modules in detection order (it matters only where formats could be
+    confused; most detect by content). Imported on first use, not with this package."""
+    from listguard.sources import csl, dfat, eu, ftm, ofac, uk, un
+
+    return [
+        ofac,  # us_ofac_sdn / us_ofac_cons legacy CSV sets
+        un,  # un_sc_sanctions XML
+        eu,  # eu_fsf XML
+        uk,  # gb_fcdo_sanctions ODS / XML / CSV
+        dfat,  # au_dfat_sanctions xlsx
+        csl,  # us_trade_csl consolidated screening list CSV(.gz)
+        ftm,  # FollowTheMoney JSON lines / delta files
+    ]
 
 
 def detect(path: Path) -> ModuleType:
