@@ -11,7 +11,7 @@ import typer
 def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_command(
-        set_: str = typer.Option("all", "--set", help="pairs | screening | all"),
+        set_: str = typer.Option("all", "--set", help="pairs | screening | populations | all (populations: customer-like names, also part of screening)"),
         json_: bool = typer.Option(False, "--json", help="Print the full results as JSON."),
         peers: bool = typer.Option(
             True, "--peers/--no-peers", help="Also measure nomenklatura logic-v2/logic-v1/ofac: on the pairs, and re-scoring "

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-SETS = ("pairs", "screening", "all")
+SETS = ("pairs", "screening", "populations", "all")
 
 
 def stderr_log(message: str) -> None:
@@ -46,6 +46,10 @@ def run(
         from listguard.evaluation.screening import evaluate_screening
 
         results.append(evaluate_screening(data, log=log, peers=peers))
+    elif which == "populations":
+        from listguard.evaluation.screening import evaluate_screening
+
+        results.append(evaluate_screening(data, log=log, peers=peers, sets=["populations"]))
     return results
 
 

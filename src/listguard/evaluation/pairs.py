@@ -21,13 +21,15 @@ OURS = "listguard"
 PAIRS_FILE = "name_pairs_dev.csv"
 
 
-def _group_keys(pair: NamePair) -> list[tuple[str, str]]:
-    return [
+def _group_keys(pair: NamePair, part: str) -> list[tuple[str, str]]:
+    keys = [
         ("overall", "all"),
         ("schema", pair.schema),
         ("category", pair.category or "(none)"),
         ("case_group", pair.case_group or "(none)"),
     ]
+    # the same groups within each half (tuning / held-out, see listguard.evaluation.split)
+    return keys + [(kind, f"{value}@{part}") for kind, value in keys if kind in ("overall", "schema")]
 
 
 def evaluate_pairs(
@@ -75,9 +77,14 @@ def evaluate_pairs(
                 log(f"[pairs] {alg}: {len(pairs)} pairs in {reply['seconds'][alg]:.2f}s ({runner.describe()})")
 
     # -- groups -----------------------------------------------------------------------------
+    from listguard.evaluation.split import assign
+
+    parts = [part for _p, part in assign(
+        "pairs", pairs, key=lambda p: f"{p.schema}|{p.name1}|{p.name2}", stratum=lambda p: (p.case_group, p.category)
+    )]
     members: dict[tuple[str, str], list[int]] = {}
     for i, pair in enumerate(pairs):
-        for key in _group_keys(pair):
+        for key in _group_keys(pair, parts[i]):
             members.setdefault(key, []).append(i)
     order = {"overall": 0, "schema": 1, "category": 2, "case_group": 3}
     groups = []
@@ -102,7 +109,7 @@ def evaluate_pairs(
     for system, sc in scores.items():
         thr = systems[system]["threshold"]
         errs = []
-        for p, score in zip(pairs, sc):
+        for p, score, part in zip(pairs, sc, parts):
             if (score >= thr) != p.is_match:
                 errs.append(
                     {
@@ -112,6 +119,7 @@ def evaluate_pairs(
                         "is_match": p.is_match,
                         "score": round(score, 4),
                         "category": p.category,
+                        "part": part,
                     }
                 )
         errors[system] = errs

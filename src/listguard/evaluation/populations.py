@@ -15,8 +15,9 @@ without diacritics and the popular passport spellings for Korean (``Kyung Hee``)
 Russian transliterations, with patronymics or a father's name where that is the custom.
 
 Every generated name is checked not to be exactly a listed name (same words in any order).
-Each population is split into a tuning half and a held-out half by the *family name* (a hash of
-it with a fixed seed), so no family name seen while tuning appears in the held-out half.
+Each population is split into a tuning half and a held-out half by a seeded hash of the
+customer's name. (Splitting by family name would keep family names apart, but a handful of
+family names covers most Koreans and Vietnamese, so the halves would be very unequal.)
 
 A query counts as a **false match** when a hit flagged ``match`` is on a listed party none of
 whose names contains every word of the query (:func:`fair_alert`): a true homonym or the listed
@@ -412,8 +413,9 @@ POPULATIONS: dict[str, tuple[str, Callable[[], Callable[[random.Random], tuple[s
 }
 
 
-def part_of(population: str, family: str) -> str:
-    digest = hashlib.sha256(f"{SEED}:{population}:{family.casefold()}".encode()).digest()
+def part_of(population: str, key: str) -> str:
+    """The half a customer falls in: a seeded hash of the population and the name's words."""
+    digest = hashlib.sha256(f"{SEED}:{population}:{key}".encode()).digest()
     return HELDOUT if digest[0] % 2 else TUNING
 
 
@@ -443,7 +445,7 @@ def build(
                 continue
             seen.add(key)
             made += 1
-            half = part_of(pop, family)
+            half = part_of(pop, key)
             if part is None or part == half:
                 out.append(Customer(pop, name, family, half, renderings))
     return out

@@ -62,6 +62,26 @@ NON_LISTED_PEOPLE = 2000
 NON_LISTED_COMPANIES = 1000
 
 ORG_SCHEMATA = ("Organization", "Company", "LegalEntity")
+#: Customers per population (both halves; see :mod:`listguard.evaluation.populations`).
+POPULATION_SIZE = 1800
+SCREENING_SETS = ("latin_variants", "original_script", "wikidata_ko", "watchman", "putin", "non_listed", "populations")
+
+
+def _split(queries: list["ScreenQuery"]) -> None:
+    """Deal every query of a set to the tuning or the held-out half (see
+    :mod:`listguard.evaluation.split`): by source entry for variants and original scripts (all
+    variants of one entry on one side), by query otherwise; stratified by group."""
+    from listguard.evaluation.split import assign
+
+    todo = [q for q in queries if not q.part]
+    if not todo:
+        return
+
+    def key(q: "ScreenQuery") -> str:
+        return str(q.detail.get("entity") or q.detail.get("expected_name") or q.name) if q.set_name != "putin" else q.name
+
+    for q, part in assign(todo[0].set_name, todo, key, lambda q: (q.set_name, q.group)):
+        q.part = part
 
 
 @dataclass
@@ -76,8 +96,17 @@ class ScreenQuery:
     identity: list[str] = field(default_factory=list)
     #: More groups to tally this query under (e.g. "person/cjk" for non-listed names).
     extra_groups: list[str] = field(default_factory=list)
+    #: Which half of the set (:mod:`listguard.evaluation.split`); "" before the split.
+    part: str = ""
+    #: For customer populations: the customer, whose fair alerts are namesakes
+    #: (:func:`listguard.evaluation.populations.fair_alert`).
+    customer: Any = None
 
     def namesakes(self, matched: Iterable[str], by_id: dict[str, Entity]) -> set[str]:
+        if self.customer is not None:
+            from listguard.evaluation.populations import fair_alert
+
+            return {i for i in matched if i in by_id and fair_alert(self.customer, [n for n, _ in by_id[i].names()])}
         if not self.identity:
             return set()
         return {i for i in matched if i not in self.expected and i in by_id and namesake(self.identity, by_id[i])}
@@ -289,6 +318,8 @@ class Tallies:
         tallies = self.by_system.setdefault(system, {})
         namesakes = q.namesakes([t[0] for t in triples if t[2]], by_id)
         keys = [(q.set_name, q.group), (q.set_name, "all")] + [(q.set_name, g) for g in q.extra_groups]
+        if q.part:
+            keys += [(q.set_name, f"{g}@{q.part}") for _s, g in list(keys)]
         for key in keys:
             tallies.setdefault(key, ScreeningTally(k=LIMIT)).add(q.expected, triples, q.name, q.detail, namesakes)
 
@@ -336,20 +367,23 @@ def evaluate_screening(
     entities: list[Entity] | None = None,
     sizes: dict[str, int] | None = None,
     peers: bool = False,
+    population_part: str | None = None,
 ) -> dict[str, Any]:
-    """Run the screening sets. ``runner``/``entities``/``sizes`` are for tests (a stand-in
+    """Run the screening sets. ``population_part`` screens only one half of the customer
+    populations (CI pins the held-out half). ``runner``/``entities``/``sizes`` are for tests (a stand-in
     matcher, a handful of entries, small samples); by default the real matcher screens the
     real lists at the sizes above. With ``peers``, nomenklatura's algorithms re-score
     listguard's top :data:`CANDIDATES` candidates of every query (they have no retrieval of
     their own), so their figures share listguard's retrieval misses."""
     shared = shared_data_dir(shared)
     eval_dir = shared / "eval"
-    wanted = set(sets) if sets else {"latin_variants", "original_script", "wikidata_ko", "watchman", "putin", "non_listed"}
+    wanted = set(sets) if sets else set(SCREENING_SETS)
     size = {
         "per_kind": VARIANTS_PER_KIND,
         "korean": KOREAN_SAMPLE,
         "people": NON_LISTED_PEOPLE,
         "companies": NON_LISTED_COMPANIES,
+        "population": POPULATION_SIZE,
         **(sizes or {}),
     }
     result: dict[str, Any] = {
@@ -397,6 +431,7 @@ def evaluate_screening(
     base_by_id = {e.id: e for e in entities}
 
     def timed(set_name: str, index: Any, queries: list[ScreenQuery], by_id: dict[str, Entity]) -> None:
+        _split(queries)
         dt, candidates = runner.run(index, queries, tallies, by_id)
         timings[set_name] = {"queries": len(queries), "seconds": round(dt, 2)}
         log(f"[screening] {set_name}: {len(queries):,} queries in {dt:.1f}s")
@@ -423,6 +458,15 @@ def evaluate_screening(
         except FakerUnavailable as exc:
             log(f"[screening] *** non_listed NOT MEASURED: {exc}")
             result["non_listed_error"] = str(exc)
+    if "populations" in wanted:
+        from listguard.evaluation import populations as P
+
+        customers = P.build(keys.listed, per_population=size["population"], part=population_part)
+        qs = [
+            ScreenQuery("populations", c.population, c.name, "Person", set(), {"family": c.family}, part=c.part, customer=c)
+            for c in customers
+        ]
+        timed("populations", base, qs, base_by_id)
     del base
 
     ext_sets = wanted & {"wikidata_ko", "watchman", "putin"}
@@ -454,7 +498,7 @@ def evaluate_screening(
         else:
             log("[screening] original_script: the parsed lists carry no non-Latin names")
 
-    order = ["latin_variants", "original_script", "wikidata_ko", "watchman", "putin", "non_listed"]
+    order = list(SCREENING_SETS)
     ours = tallies.by_system.get(OURS, {})
     for (set_name, group), tally in sorted(ours.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1] != "all", "/" in kv[0][1], -kv[1].n, kv[0][1])):
         results = {OURS: tally.to_dict()}
