@@ -149,6 +149,10 @@ def index_for(
     if on_build is not None:
         on_build(sum(v.entity_count for v in versions))
     index = Index.build((e for v in versions for e in store.version_entities(v.id)), progress=progress)
+    # The index is immutable and lives as long as the process: out of the collector's sight,
+    # a million young objects no longer make later collections (e.g. while alerts are
+    # written) walk them all, as a loaded index already is (see loads).
+    gc.freeze()
     try:
         save(index, path)
     except OSError as exc:
