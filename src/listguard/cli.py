@@ -99,24 +99,23 @@ def load(
 ) -> None:
     """Load official lists as new versions of their datasets; the format is detected.
 
-    Each list loads atomically: a bad file is reported with the place it broke and the
-    previous version stays current.
+    Each list loads atomically: a bad file is reported with the place it
+    broke and the previous version stays current.
 
     Examples:
 
-      listguard load ../shared/data/lists                  # every list under a folder
-
-      listguard load ../shared/data/lists/ofac/sdn_latest  # the OFAC SDN CSV set
-
-      LISTGUARD_LISTS=/data/lists listguard load
-
-      listguard load --dataset os_eu_fsf eu_fsf.ftm.json     # an FtM file under its own name
+      listguard load ../shared/data/lists     # every list under a folder
 
       listguard load ../shared/data/lists/ofac/sdn_latest --published 2024-05-03
 
-    A list published before the current version is stored (listguard diff shows it) but
-    stays non-current unless --allow-older is given. FollowTheMoney files are loaded only
-    when named, never from a folder, and never under an official list's name.
+      LISTGUARD_LISTS=/data/lists listguard load
+
+      listguard load --dataset os_eu_fsf eu_fsf.ftm.json   # FtM, own name
+
+    A list published before the current version is stored (listguard diff
+    shows it) but stays non-current unless --allow-older is given.
+    FollowTheMoney files load only when named, never from a folder, and
+    never under an official list's name.
     """
     from listguard.listdates import parse_published, published_label
     from listguard.loader import Candidate, LoadOutcome, find_lists, load_candidate
