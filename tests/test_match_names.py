@@ -249,3 +249,36 @@ def test_compare_names_contract() -> None:
     s = compare_names("LegalEntity", "Nils Trosterich", "Niels Oscar TROOST")
     assert 0.0 <= s <= 1.0 and round(s, 3) == s
     assert compare_names("Person", "John Smith", "Smith, John") == 1.0
+
+
+def test_markup_invisible_characters_and_look_alike_letters_do_not_hide_a_name() -> None:
+    # independent instances of each kind of junk, not one example: tags, script elements,
+    # entities, zero-width and soft hyphens, control characters, Cyrillic and Greek look-alikes
+    listed = "Eric Badege"
+    for query in (
+        "Eric <script>alert(2)</script> Badege",
+        "<b>Eric</b> <i>Badege</i>",
+        "Eric&nbsp;Badege",
+        "Er\u200bic Bade\u00adge",
+        "Eric\u2060 Badege\ufeff",
+        "Eric\x00\x07Badege",
+        "Eric Bad\u0435ge",  # Cyrillic e
+        "\u0415ric Badege",  # Cyrillic capital E
+        "Eric Βadege",  # Greek capital beta
+    ):
+        assert compare_names("Person", query, listed) == 1.0, query
+    # a word written in Cyrillic stays Cyrillic (and is romanised as such)
+    assert [t.text for t in analyse_name("Владимир Путин", "PER").tokens] == ["vladimir", "putin"]
+
+
+def test_a_cleaned_query_says_so_in_the_explanation() -> None:
+    from listguard.index import Index
+    from listguard.matching.query import Query
+    from listguard.matching.screener import Screener
+    from listguard.model import Entity
+
+    ent = Entity(id="t:1", schema="Person", dataset="t", properties={"name": ["Eric Badege"]})
+    hits = Screener(Index.build([ent])).screen(Query(names=["Eric <script>x</script> Bad\u0435ge"], schema="Person"))
+    assert hits and hits[0].match
+    assert "markup removed" in hits[0].explanation.summary
+    assert "look-alike letters" in hits[0].explanation.summary

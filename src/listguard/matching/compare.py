@@ -300,7 +300,7 @@ _VOWEL_CLASS = {
     "o": "O", "u": "O", "oo": "O", "ou": "O", "eo": "O", "eu": "O", "uo": "O", "ow": "O",
     "e": "E", "i": "E", "y": "E", "ee": "E", "ie": "E", "ei": "E", "ey": "E", "ii": "E",
     "iy": "E", "ea": "E", "ui": "E", "yi": "E",
-    "ae": "AE", "ai": "AE", "ay": "AE", "aye": "AE", "ey": "E",
+    "ae": "AE", "ai": "AE", "ay": "AE", "aye": "AE",
     "oe": "OE", "oi": "OE", "oy": "OE", "wo": "O", "we": "E", "wi": "E", "wa": "A", "wae": "AE",
 }  # fmt: skip
 _VOWEL_RUN = re.compile(r"[aeiouyw]+")

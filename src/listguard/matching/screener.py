@@ -35,6 +35,7 @@ from listguard.matching.features import (
 )
 from listguard.matching.query import Query
 from listguard.names import variants
+from listguard.names.clean import cleaning_notes
 from listguard.names.phonetic import skeleton
 from listguard.names.tokens import ANY, NAME, NUMBER, NameForm, analyse_name, split_alternatives, tag_for_schema
 from listguard.names.translit import ABJAD, LATIN
@@ -586,7 +587,13 @@ class Screener:
         parts = [f"{verdict} ({score:.2f}) with {entity.schema} {entity.caption!r} on {entity.dataset}"]
         if name_expl is not None:
             parts.append(name_phrase(name_expl))
-        for f in r.features:
+        features = list(r.features)
+        cleaned = list(dict.fromkeys(n for name in query.names for n in cleaning_notes(name)))
+        if cleaned:
+            # markup, invisible characters or look-alike letters were taken out of the query:
+            # say so, the analyst sees a name that differs from what was typed
+            features.append(FeatureEffect("input", 0.0, "query name cleaned: " + ", ".join(cleaned)))
+        for f in features:
             if f.feature == "schema":
                 continue
             sign = f"{f.effect:+.2f}"
@@ -600,7 +607,7 @@ class Screener:
             schema=entity.schema,
             matched_name=matched_name,
             datasets=[entity.dataset],
-            explanation=Explanation(summary=summary, name=name_expl, features=r.features),
+            explanation=Explanation(summary=summary, name=name_expl, features=features),
         )
 
     # ------------------------------------------------------------------------------ API

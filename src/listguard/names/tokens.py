@@ -30,6 +30,8 @@ from typing import NamedTuple
 from rigour._core import ordinals_dict, person_name_prefixes_list
 from rigour.names.org_types import extract_org_types, replace_org_types_compare
 
+from listguard.names.clean import clean_text
+
 from listguard.names.phonetic import broad_key, broad_key_rless, fold_key, loose_key, skeleton
 from listguard.names.translit import ABJAD, HAN, HANGUL, KANA, LATIN, romanise
 
@@ -447,7 +449,10 @@ _SLASH_ALT = re.compile(r"\s*/\s*")
 
 
 def split_alternatives(name: str) -> list[str]:
-    """``Al-Qa'ida/Islamic Army`` is two names. ``A/S``, ``M/V`` and ``d/b/a`` are not."""
+    """``Al-Qa'ida/Islamic Army`` is two names. ``A/S``, ``M/V`` and ``d/b/a`` are not.
+    Markup goes first (see :mod:`listguard.names.clean`): ``</b>`` is no alternative."""
+    if "<" in name:
+        name = clean_text(name)
     if "/" not in name:
         return [name]
     parts = _SLASH_ALT.split(name)
@@ -461,7 +466,7 @@ def _dotted(match: re.Match[str]) -> str:
 
 
 def _prenormalise(name: str, tag: str) -> str:
-    text = unicodedata.normalize("NFKC", name).casefold()
+    text = unicodedata.normalize("NFKC", clean_text(name)).casefold()
     text = _APOSTROPHES.sub("", text).replace("&", " & ").replace("\u200c", "").replace("\u200d", "")
     text = _NUMBER_MARK.sub(" ", text)
     if tag == PER:
