@@ -140,7 +140,7 @@ MATCH_BODY = st.one_of(
 PARAM_VALUES = st.one_of(
     st.sampled_from(["5", "0", "-1", "501", "10000", "9999", "0.5", "1.5", "5.0", " 3", "", "abc", "true",
                      "false", "best", "logic-v2", "2024-01-01", "2024-01-01T10", "countries:ru", "caption:desc",
-                     "shoe:asc", "AND", "XOR", "schema", "banana", "Person", "ru", "t", "t:1"]),
+                     "shoe:asc", "score", "score:desc", "_score", "first_seen:desc", "last_change", "AND", "XOR", "schema", "banana", "Person", "ru", "t", "t:1"]),
     TEXT,
 )
 

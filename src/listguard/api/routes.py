@@ -59,6 +59,7 @@ from listguard.api.search import id_key
 from listguard.api.search import facets as search_facets
 from listguard.api.security import ApiError, Principal
 from listguard.api.service import Snapshot
+from listguard.model import Entity
 from listguard.api.views import entity_detail
 from listguard.api.yente import (
     KNOWN_SCHEMATA,
@@ -519,7 +520,7 @@ def search_response(request: Request, dataset: str, p: SearchParams) -> Response
     dates = index.dates
     entities = snap.entities
     q = p.q.strip()
-    rows: list[tuple[Any, float | None]]
+    rows: list[tuple[Entity, float | None]]
     if q:
         scored: dict[str, float] = {}
         exact = entities.get(q)
@@ -551,7 +552,7 @@ def search_response(request: Request, dataset: str, p: SearchParams) -> Response
     titles = {v.dataset: v.source.rsplit("/", 1)[-1] for v in snap.versions}
     facet_data = search_facets((r[0] for r in rows), p.facets, titles, index)
     if sorts:
-        rows = sort_results(rows, sorts, dates)  # type: ignore[arg-type]
+        rows = sort_results(rows, sorts, dates)
     page = rows[p.offset : p.offset + p.limit]
     props = entity_properties(snap)
     no_dates = (None, None, None)

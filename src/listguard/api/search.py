@@ -172,10 +172,10 @@ def facets(
             counters[n].update(set(values) if len(values) > 1 else values)
     out: dict[str, Any] = {}
     for n in names:
-        values = sorted(counters[n].items(), key=lambda kv: (-kv[1], kv[0]))[:1000]
+        counted = sorted(counters[n].items(), key=lambda kv: (-kv[1], kv[0]))[:1000]
         out[n] = {
             "label": FACET_TITLES.get(n, n),
-            "values": [{"name": k, "label": facet_label(n, k, titles), "count": c} for k, c in values],
+            "values": [{"name": k, "label": facet_label(n, k, titles), "count": c} for k, c in counted],
         }
     return out
 
@@ -373,9 +373,9 @@ def parse_sorts(values: Iterable[str]) -> list[tuple[str, bool]]:
     return out
 
 
-def sort_key(entity: Entity, name: str, score: float, dates: Mapping[str, Any]) -> Any:
+def sort_key(entity: Entity, name: str, score: float | None, dates: Mapping[str, Any]) -> Any:
     if name == "score":
-        return score
+        return score or 0.0  # (a listing without q has no scores)
     if name == "caption":
         return entity.caption.lower()
     if name == "id":
@@ -389,8 +389,8 @@ def sort_key(entity: Entity, name: str, score: float, dates: Mapping[str, Any]) 
 
 
 def sort_results(
-    rows: list[tuple[Entity, float]], sorts: list[tuple[str, bool]], dates: Mapping[str, Any]
-) -> list[tuple[Entity, float]]:
+    rows: list[tuple[Entity, float | None]], sorts: list[tuple[str, bool]], dates: Mapping[str, Any]
+) -> list[tuple[Entity, float | None]]:
     """Stable sorts, last criterion first; the incoming (relevance) order breaks ties."""
     for name, desc in reversed(sorts):
         rows = sorted(rows, key=lambda r: sort_key(r[0], name, r[1], dates), reverse=desc)
