@@ -124,3 +124,14 @@ def test_api_match_reads_dates_and_warns(un_home: Path) -> None:
     assert any("ambiguous" in w and "05/02/1970" in w for w in responses["ambiguous"]["warnings"])
     # the dotted date counted: the same query with no date scores lower
     assert top["score"] >= responses["ambiguous"]["results"][0]["score"]
+
+
+def test_ui_screen_reads_dates_and_warns(un_home: Path) -> None:
+    from listguard.server import create_app
+
+    with TestClient(create_app()) as client:
+        typed = client.get("/ui/screen", params={"name": "Germain Katanga", "birth_date": "28.04.1978"})
+        ambiguous = client.get("/ui/screen", params={"name": "Germain Katanga", "birth_date": "05/02/1978"})
+    assert typed.status_code == ambiguous.status_code == 200
+    assert "1978-04-28" in typed.text and "ambiguous" not in typed.text
+    assert "05/02/1978" in ambiguous.text and "ambiguous" in ambiguous.text

@@ -27,6 +27,7 @@ from listguard.api.security import COOKIE, ApiError, Principal
 from listguard.api.views import entity_detail, version_diff
 from listguard.api.yente import QueryProblem, example, explanation_dict, query_fields
 from listguard.listdates import published_label
+from listguard.querydates import parse_birth_dates
 from listguard.ui import HERE
 
 router = APIRouter(include_in_schema=False)
@@ -202,6 +203,7 @@ def screen_page(
     error = ""
     took = None
     searched = bool(name.strip() or identifier.strip())
+    warnings = parse_birth_dates([birth_date])[1] if searched and birth_date.strip() else []
     snap = service.snapshot if service.ready else None
     if searched and snap is not None:
         started = time.perf_counter()
@@ -233,7 +235,7 @@ def screen_page(
             error = exc.detail if isinstance(exc, ApiError) else str(exc)
         took = (time.perf_counter() - started) * 1000
     return render(
-        request, "screen.html", principal, form=form, hits=hits, error=error, took=took,
+        request, "screen.html", principal, form=form, hits=hits, error=error, took=took, warnings=warnings,
         searched=searched, snapshot=snap, threshold=default_threshold(),
         datasets=sorted(snap.datasets) if snap else [],
     )
