@@ -356,6 +356,7 @@ def test_yente_entity_catalog_algorithms_updatez(client: TestClient) -> None:
                          "first_seen", "last_seen", "last_change"}
     full = client.get(f"/entities/{PUTIN}").json()
     assert "links" in full and full["first_seen"] == flat["first_seen"] and full["history"]
+    assert client.get("/readyz").json() == {"status": "ok"}
     algos = client.get("/algorithms").json()
     assert algos["default"] == algos["best"] == "listguard"
     assert [a["name"] for a in algos["algorithms"]] == ["listguard"]

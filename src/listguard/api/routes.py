@@ -709,6 +709,14 @@ async def healthz(request: Request) -> Response:
     )
 
 
+@router.get("/readyz", tags=["system"], summary="Readiness (yente-compatible)")
+async def readyz(request: Request) -> Response:
+    """yente's readiness check: 200 `{"status": "ok"}` once the index answers, 503 before."""
+    if not ctx(request).service.ready:
+        return json_response({"status": "starting", "detail": "the screening index is being built"}, status=503)
+    return json_response({"status": "ok"})
+
+
 def _updatez(request: Request) -> dict[str, Any]:
     c = ctx(request)
     service = c.service
