@@ -39,17 +39,17 @@ def sources_json() -> dict[str, dict]:
 def test_publication_dates_from_file_flag_or_unknown(home: Path) -> None:
     require_shared()
     cli("load", str(UN_XML))
-    cli("load", str(OFAC_LATEST), "--published", "2024-05-03")
+    cli("load", str(LISTS / "uk" / "FCDO_UK_Sanctions_List_2025-08-11.ods"), "--published", "2025-08-12")
     cli("load", str(LISTS / "ofac" / "cons_latest"))
     out = cli("sources").stdout
     lines = {line.split()[0]: line for line in out.splitlines()[2:] if line.strip()}
     assert "2026-02-27" in lines["un_sc_sanctions"]  # from the XML's dateGenerated
-    assert "2024-05-03" in lines["us_ofac_sdn"]  # from --published
+    assert "2025-08-12" in lines["gb_fcdo_sanctions"]  # --published wins over the file's date
     assert " unknown " in lines["us_ofac_cons"]  # the CSV states none: says so
     loaded_today = datetime.now(timezone.utc).date().isoformat()
     assert all(loaded_today in line for line in lines.values())  # the load date beside it
     data = sources_json()
-    assert data["us_ofac_sdn"]["current"]["published_at"] == "2024-05-03"
+    assert data["gb_fcdo_sanctions"]["current"]["published_at"] == "2025-08-12"
     assert data["us_ofac_cons"]["current"]["published_at"] is None
     bad = cli("load", str(UN_XML), "--published", "03/05/2024", code=1)
     assert "YYYY-MM-DD" in bad.output

@@ -92,7 +92,7 @@ def test_piped_output_is_written_in_full(lists_home: Path) -> None:
         assert any(hit["entity_id"] in line and hit["explanation"]["summary"] in line for line in lines)
 
 
-@pytest.mark.parametrize("columns", [80, 60])
+@pytest.mark.parametrize("columns", [60])  # narrower than any table: the hardest case
 def test_terminal_output_keeps_ids_and_words_whole(lists_home: Path, columns: int) -> None:
     data = orjson.loads(run_piped("screen", "Germain Katanga", "--limit", "3", "--json"))
     shown = run_in_terminal("screen", "Germain Katanga", "--limit", "3", columns=columns)
