@@ -420,11 +420,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # WAL lets readers (a running server, a screening job) keep reading the old current version
     # while a load writes the new one; synchronous=NORMAL is durable at transaction boundaries
     # in WAL mode, which is what atomic loads need.
+    # The busy timeout first: switching to WAL takes a lock too, and under load (processes
+    # opening the store while another loads) it must wait like every other statement, not
+    # give up after sqlite3's default 5 s with "database is locked".
     cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
 
 
