@@ -78,7 +78,12 @@ class LiveServer:
     def __init__(self, app: Any) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
+        # The clients share this process (and the GIL) with the server and its reload thread: on
+        # a loaded machine (a parallel test run) seconds can pass between two requests of one
+        # keep-alive connection, and a server that closed it meanwhile (uvicorn's default is
+        # 5 s) resets the next request. A minute keeps that race out of the tests.
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False,
+                                timeout_keep_alive=60)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
