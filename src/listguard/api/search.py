@@ -15,6 +15,7 @@ current one for a listed entity), and of the version where its content last chan
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -59,13 +60,16 @@ class SearchProblem(ValueError):
 # -- words ----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=65536)
-def words(text: str) -> tuple[str, ...]:
+def _words(text: str) -> tuple[str, ...]:
     """Lower-case ASCII words (``JONG, Song-Hwa`` -> jong, song, hwa; Cyrillic transliterated)."""
     from normality import normalize
 
     norm = normalize(text, ascii=True) or ""
     return tuple(_WORD.findall(norm))
+
+
+#: (cached for queries and the names of hits; the index build uses ``_words`` directly)
+words = lru_cache(maxsize=8192)(_words)
 
 
 def id_key(value: str) -> str:
@@ -77,19 +81,21 @@ class SearchIndex:
     """Per snapshot: name word -> entity ids, identifier -> entity ids, and each entity's
     facet values and dates. Built once per snapshot (on first use or by the warmer)."""
 
-    by_word: dict[str, set[str]] = field(default_factory=dict)
-    by_identifier: dict[str, set[str]] = field(default_factory=dict)
+    #: (tuples, not sets: a third of the memory; a look-up makes the one set it needs)
+    by_word: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    by_identifier: dict[str, tuple[str, ...]] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
     dates: dict[str, tuple[str | None, str | None, str | None]] = field(default_factory=dict)
-    #: entity id -> facet name -> its values (what facets count and filters test)
-    values: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    #: entity id -> its country codes / identifiers, when it has any (the facet values that
+    #: take a walk over all properties; the others are read off the entity directly)
+    countries: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    identifiers: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def facet(self, entity: Entity, name: str) -> tuple[str, ...] | list[str]:
-        per = self.values.get(entity.id)
-        if per is not None:
-            found = per.get(name)
-            if found is not None:
-                return found
+        if name == "countries":
+            return self.countries.get(entity.id, ())
+        if name == "identifiers":
+            return self.identifiers.get(entity.id, ())
         return field_values(entity, name)
 
 
@@ -200,20 +206,33 @@ def search_index(snap: Any, store: Any) -> SearchIndex:
 
 def build_index(snap: Any, store: Any) -> SearchIndex:
     index = SearchIndex()
+    by_word: dict[str, list[str]] = {}
+    by_identifier: dict[str, list[str]] = {}
+    codes: dict[str, tuple[str, ...]] = {}  # one tuple object per distinct set of countries
     for entity in snap.entities.values():
-        index.order.append(entity.id)
+        eid = entity.id
+        index.order.append(eid)
         seen: set[str] = set()
         for prop in NAME_PROPS + NAME_PART_PROPS:
             for value in entity.properties.get(prop, ()):
-                for w in words(value):
+                for w in _words(value):
                     if w not in seen:
                         seen.add(w)
-                        index.by_word.setdefault(w, set()).add(entity.id)
-        index.values[entity.id] = {f: tuple(field_values(entity, f)) for f in FACETS}
-        for value in index.values[entity.id]["identifiers"]:
-            key = id_key(value)
-            if len(key) >= 4:
-                index.by_identifier.setdefault(key, set()).add(entity.id)
+                        by_word.setdefault(w, []).append(eid)
+        countries = tuple(field_values(entity, "countries"))
+        if countries:
+            index.countries[eid] = codes.setdefault("\x00".join(countries), countries)
+        identifiers = tuple(field_values(entity, "identifiers"))
+        if identifiers:
+            index.identifiers[eid] = identifiers
+            for value in identifiers:
+                key = id_key(value)
+                if len(key) >= 4:
+                    ids = by_identifier.setdefault(key, [])
+                    if eid not in ids:
+                        ids.append(eid)
+    index.by_word = {sys.intern(w): tuple(ids) for w, ids in by_word.items()}
+    index.by_identifier = {k: tuple(ids) for k, ids in by_identifier.items()}
     index.dates = entity_dates(store, snap.versions) if store is not None else {}
     return index
 
@@ -425,11 +444,12 @@ def word_hits(index: SearchIndex, query_words: tuple[str, ...]) -> set[str]:
     """Entities whose names contain every word of the query."""
     if not query_words:
         return set()
-    sets = [index.by_word.get(w, set()) for w in set(query_words)]
-    sets.sort(key=len)
-    found = set(sets[0])
-    for s in sets[1:]:
-        found &= s
+    lists = sorted((index.by_word.get(w, ()) for w in set(query_words)), key=len)
+    found = set(lists[0])
+    for ids in lists[1:]:
+        if not found:
+            break
+        found.intersection_update(ids)
     return found
 
 
@@ -481,7 +501,7 @@ def suggest_entities(
         for w in vocab[start:]:
             if not w.startswith(last):
                 break
-            started |= index.by_word[w]
+            started.update(index.by_word[w])
         found = started if found is None else found & started
     if not found:
         return []
