@@ -72,11 +72,11 @@ def create_api(
     from listguard.api.views import warm_diffs
 
     service.listeners.append(lambda snap: warm_diffs(context.diffs, store, snap))
-    from listguard.api.search import search_index
+    from listguard.api.search import warm_search_index
 
     # name words, identifiers and listing dates (first_seen...) for /search and /match,
     # computed when a snapshot arrives rather than by the first request that needs them
-    service.listeners.append(lambda snap: search_index(snap, store))
+    service.listeners.append(lambda snap: warm_search_index(snap, store))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

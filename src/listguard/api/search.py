@@ -204,6 +204,11 @@ def search_index(snap: Any, store: Any) -> SearchIndex:
     return index
 
 
+def warm_search_index(snap: Any, store: Any) -> None:
+    """A snapshot listener: build the snapshot's search index before a request needs it."""
+    search_index(snap, store)
+
+
 def build_index(snap: Any, store: Any) -> SearchIndex:
     index = SearchIndex()
     by_word: dict[str, list[str]] = {}
