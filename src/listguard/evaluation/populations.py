@@ -119,10 +119,17 @@ def _jamo(syl: str) -> tuple[int, int, int]:
     return code // 588, (code % 588) // 28, code % 28
 
 
+#: North Korea's own romanisation as the lists carry it (Kim Jong Un, Jang Song Thaek): like
+#: McCune-Reischauer without diacritics, but j for ㅈ and aspirates written with h.
+_L_DPRK = ["k", "kk", "n", "t", "tt", "r", "m", "p", "pp", "s", "ss", "", "j", "jj", "ch", "kh", "th", "ph", "h"]
+
+
 def korean_syllable(syl: str, system: str, first: bool) -> str:
-    """One Hangul syllable of a given name in ``system`` (``rr``, ``mr`` or ``pop``)."""
+    """One Hangul syllable of a given name in ``system`` (``rr``, ``mr``, ``dprk`` or ``pop``)."""
     lead, vowel, tail = _jamo(syl)
     final = _T_RR[tail]
+    if system == "dprk":
+        return _L_DPRK[lead] + _V_MR[vowel] + final
     if system == "rr":
         init = _L[lead]
         vow = _V_RR[vowel]
@@ -285,7 +292,7 @@ def _korean(system: str) -> Callable[[random.Random], tuple[str, str, tuple[str,
         f = rng.choice(_korean_spellings(entry, system))
         family_first = rng.random() < 0.6
         renderings = []
-        for other in _KO_SYSTEMS:
+        for other in (*_KO_SYSTEMS, "dprk"):
             og = romanise_korean(hangul, other, 1)
             for of in set(_korean_spellings(entry, other)) | {entry[1], entry[2]}:
                 renderings.append(f"{of} {og}")

@@ -47,7 +47,7 @@ from listguard.names.tokens import (
     split_alternatives,
     tag_for_schema,
 )
-from listguard.names.phonetic import abjad_cost, chinese_key, korean_alternatives, korean_keys, loose_key
+from listguard.names.phonetic import abjad_cost, chinese_key, fold_key, korean_alternatives, korean_keys, loose_key
 from listguard.names.translit import ABJAD, HAN, HANGUL, KANA, LATIN, OTHER
 from listguard.names.variants import on_change, share_group, share_spelling_group
 
@@ -70,6 +70,7 @@ TRANSLIT = "transliteration"
 PARTICLE_HOW = "particle"
 NUMBER_HOW = "number"
 ACRONYM = "acronym"
+ABBREVIATION = "abbreviation"
 
 
 def edit_similarity(distance: int, length: int) -> float:
@@ -210,8 +211,15 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
     )
     if short and not _short_compatible(a.text, b.text):
         # A short word is one syllable or two: a different vowel or a different first consonant
-        # makes it a different name (Sang/Song, Jun/Jin, Jong/Tong), however alike the keys.
-        return _short_fuzzy(a.text, b.text), SPELLING
+        # makes it a different name (Sang/Song, Jun/Jin, Jong/Tong, Ali/Alia), however alike
+        # the keys; only letters swapped in typing (Jonh/John) are the same word.
+        if _is_syllable(a.text) and _is_syllable(b.text):
+            return _transposed(a.text, b.text), SPELLING
+        # not two syllables: a typo stays possible (Jse / Jose, Xisn / Xian), weakly
+        return min(_short_fuzzy(a.text, b.text), SHORT_TYPO_SIM), SPELLING
+    if both_latin and _nisba(a.text, b.text):
+        # Ibrahimi is a family name made from Ibrahim, Mohammadi from Mohammad: another name
+        return NISBA_SIM, SPELLING
     if a.key == b.key and len(a.key) > 1:
         if sa != LATIN or sb != LATIN:
             return 0.9, TRANSLIT
@@ -224,6 +232,8 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
         if d == 2:
             return (0.9 if _consonants(a.key) >= 4 else 0.85 if _consonants(a.key) == 3 else 0.75), ROMANISATION
         return (0.8 if _consonants(a.key) >= 4 else 0.6), ROMANISATION
+    if known == SAME_SYLLABLE and _first_class(a.text) == _first_class(b.text):
+        return 0.9, ROMANISATION  # one syllable in two romanisation systems (Xie / Hsieh, Ri / Lee)
     if (known if both_latin else share_group(a.vform, b.vform)) and (
         not both_latin or _first_class(a.text) == _first_class(b.text)
     ):
@@ -280,6 +290,8 @@ def _latin_variants(a: Token, b: Token) -> int:
     (Chen/Sun, Kim/Jian are different surnames)."""
     if share_spelling_group(a.vform, b.vform):
         return SPELLING_GROUP
+    if _is_syllable(a.text) and _is_syllable(b.text) and chinese_key(a.text) == chinese_key(b.text):
+        return SAME_SYLLABLE  # one Mandarin syllable in Pinyin and Wade-Giles (Xie / Hsieh)
     if not share_group(a.vform, b.vform) or _vowel_classes(a.text) != _vowel_classes(b.text):
         return 0
     if chinese_key(a.text) == chinese_key(b.text) or not korean_keys(a.text).isdisjoint(korean_keys(b.text)):
@@ -321,6 +333,54 @@ def _vowel_classes(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+#: One syllable as Pinyin, Wade-Giles, Cantonese or Korean romanisations write it: an initial
+#: consonant (cluster), a vowel nucleus and a final that these systems allow (n, ng, m, l, k,
+#: p, t; h in Wade-Giles -ih / -ieh).
+_SYLLABLE = re.compile(
+    r"(?:ch|zh|sh|ts|tz|hs|ng|kk|tt|pp|ss|jj|kw|gw|[bpmfdtnlgkhjqxrzcsyw])?"
+    r"[aeiouy]{1,3}(?:ng|n|m|l|k|p|t|h)?"
+)
+#: Vowel spellings that stand for one vowel of a Chinese or Korean syllable in the usual
+#: romanisations: Korean eo is o in McCune-Reischauer and u in passports (Seong / Song /
+#: Sung), eu is u, oo is u, ee is i, ui is i in passports (Hui / Hee), oi is oe (Choi /
+#: Choe), ai is ae; Wade-Giles writes ieh and ien for Pinyin ie and ian, uo as o (Kuo).
+#: Other vowels are other syllables: e is not i (Chen / Chin, Lei / Li, Peng / Ping), a is
+#: not o (Sang / Song), ia is not a (Jiang / Chang).
+_CJK_VOWEL = {"eo": "o", "u": "o", "oo": "o", "eu": "o", "uo": "o", "ou": "o", "ow": "o",
+              "ee": "i", "ui": "i", "oi": "oe", "ai": "ae", "ieh": "ie", "ih": "i", "yeo": "yo",
+              "yu": "yo", "you": "yo", "ye": "ye", "wo": "o"}  # fmt: skip
+
+
+_FINAL = re.compile(r"(?:ng|n|m|l|k|p|t)$")
+
+
+def _final(text: str) -> str:
+    m = _FINAL.search(text)
+    return m.group(0) if m and len(text) > len(m.group(0)) else ""
+
+
+def _vowel_skeleton(text: str) -> tuple[str, ...]:
+    """The vowels of a word of several syllables, romanisation variants folded (see
+    :data:`_CJK_VOWEL`): Yongchul and Yongchol agree, Yongmi and Yongmu do not."""
+    return tuple(_CJK_VOWEL.get(run, run) for run in re.findall(r"[aeiou]+", text))
+
+
+def _is_syllable(text: str) -> bool:
+    return len(text) <= 6 and _SYLLABLE.fullmatch(text) is not None
+
+
+def _cjk_vowels(text: str) -> str:
+    m = re.search(r"[aeiouyw]+h?", text[1:] if text[:1] in "yw" and len(text) > 1 and text[1] in "aeiou" else text)
+    if m is None:
+        return ""
+    run = m.group(0)
+    if run.endswith("h") and not run.endswith(("ih", "ieh")):
+        run = run[:-1]
+    if text.endswith("ien"):
+        return "ia"
+    return _CJK_VOWEL.get(run, run)
+
+
 def _onset(text: str) -> str:
     """The first consonant's class (voicing and affricates folded: Kim/Gim, Chong/Jong)."""
     key = loose_key(text)
@@ -342,14 +402,44 @@ def _short_compatible(a: str, b: str) -> bool:
     """Whether two short Latin words can be spellings of one syllable or name: the same vowel
     classes in the same order and the same first consonant class (Jong/Jeong/Chong, Sung/Song,
     Kim/Gim, Ali/Aly; not Sang/Song, Jun/Jin, Jong/Tong, Li/Yi)."""
-    if _vowel_classes(a) != _vowel_classes(b):
+    if _is_syllable(a) and _is_syllable(b):
+        # one Chinese or Korean syllable each: the vowel and the final consonant are what tell
+        # them apart (Sung / Son, Hyon / Hyok, Jin / Jing)
+        if _cjk_vowels(a) != _cjk_vowels(b) or _final(a) != _final(b):
+            return False
+    elif _vowel_classes(a) != _vowel_classes(b):
         return False
     return _same_onset(a, b)
 
 
+#: Most a one-letter difference between two short words that are not both syllables can count
+#: when their vowels differ (a typo, or another name: Ali / Alia).
+SHORT_TYPO_SIM = 0.65
+#: Similarity of a name and the family name formed from it with the suffix -i (Arabic and
+#: Persian nisba: Ahmad / Ahmadi, Karim / Karimi, Mohammad / Mohammadi).
+NISBA_SIM = 0.6
+
+
+def _nisba(a: str, b: str) -> bool:
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    if len(short) < 4 or long_[-1] not in "iy" or short[-1] in "aeiouy":
+        return False
+    stem = long_[:-1]
+    return stem == short or fold_key(stem) == fold_key(short)
+
+
+def _transposed(a: str, b: str) -> float:
+    if len(a) == len(b) and sorted(a) == sorted(b) and OSA.distance(a, b, score_cutoff=1) == 1:
+        return 0.8
+    return 0.0
+
+
 def _short_fuzzy(a: str, b: str) -> float:
     """Short words that are not spellings of one syllable: only a typo of the same word counts
-    (a transposition, or one letter of a four-letter word), and weakly."""
+    (a transposition, or one letter of a four-letter word), and weakly. Two different
+    syllables are two names, whatever the edit distance."""
+    if _is_syllable(a) and _is_syllable(b):
+        return _transposed(a, b)
     if len(a) == len(b) and sorted(a) == sorted(b) and OSA.distance(a, b, score_cutoff=1) == 1:
         return 0.8  # Jonh / John
     if min(len(a), len(b)) >= 3 and a[0] == b[0] and OSA.distance(a, b, score_cutoff=1) == 1:
@@ -525,7 +615,8 @@ _PATRONYMIC_ENDINGS = (
 )  # fmt: skip
 
 
-#: Latin name parts this short (in letters) are syllables (see :func:`_missing_factor`)...
+#: Latin name parts this short (in letters), or one letter longer and shaped like one Chinese or
+#: Korean syllable (Yong, Chae), are syllables (see :func:`_missing_factor`)...
 SYLLABLE_LEN = 3
 #: ... and cost this many times a missing part's usual cost when left over.
 SYLLABLE_FACTOR = 2.0
@@ -533,6 +624,13 @@ SYLLABLE_FACTOR = 2.0
 #: query of several name parts with some left over: one word of a longer name is a lead,
 #: not an identification; the party's full names are scored on their own.
 ONE_WORD_LISTED = 0.9
+
+
+def _syllable_name(tokens: tuple[Token, ...]) -> bool:
+    """A name written as Chinese or Korean syllables (Li Cheng Yu, Kim Kyong Hui): every part
+    is one syllable, so every part is part of the name, none a middle name to drop."""
+    names = [t for t in tokens if t.kind == NAME]
+    return len(names) >= 2 and all(t.script == LATIN and _is_syllable(t.text) for t in names)
 
 
 def _missing_factor(tokens: tuple[Token, ...], i: int) -> float:
@@ -544,7 +642,9 @@ def _missing_factor(tokens: tuple[Token, ...], i: int) -> float:
     tok = tokens[i]
     if tok.kind != NAME:
         return 1.0
-    if tok.script == LATIN and len(tok.text) <= SYLLABLE_LEN:
+    if tok.script == LATIN and (len(tok.text) <= SYLLABLE_LEN or _is_syllable(tok.text) and (
+        len(tok.text) == SYLLABLE_LEN + 1 or _syllable_name(tokens)
+    )):
         # A part this short is a syllable of a given name (Song Hwa, Li Na, Jae Il), not a
         # middle name one may leave out: without it the name is another name.
         return SYLLABLE_FACTOR
@@ -588,6 +688,10 @@ def _joined_similarity(jn: Join, other: Token) -> tuple[float, str]:
     return hit
 
 
+#: Joined words shorter than this (letters) are compared by keys only, never by spelling edits.
+JOINED_FUZZY_MIN = 7
+
+
 def _joined(jn: Join, other: Token) -> tuple[float, str]:
     if other.frag and jn.latin:
         return 0.0, JOINED  # Latin words joined never stand for one Hangul/Han syllable
@@ -623,11 +727,17 @@ def _joined(jn: Join, other: Token) -> tuple[float, str]:
     # little (Lee Minsoo / Luminsa, Chae Yong / Cheng); the letters must stay close too.
     d = OSA.distance(jn.text, other.text, score_cutoff=3)
     close = d <= 1 or (d == 2 and len(jn.text) >= 8)
+    if close and jn.parts and all(_is_syllable(p) for p in jn.parts):
+        # syllables joined (Yong Mu / Yongmi): each vowel tells a syllable apart
+        close = _vowel_skeleton(jn.text) == _vowel_skeleton(other.text)
     if jn.key == other.key and close:
         return 0.93, JOINED
     if jn.loose == other.loose and close:
         return 0.88, JOINED
     if jn.loose[:1] != other.loose[:1]:
+        return 0.0, JOINED
+    if min(len(jn.text), len(other.text)) < JOINED_FUZZY_MIN:
+        # two syllables joined are as short as a word: a misspelt short word is another name
         return 0.0, JOINED
     sim = _fuzzy(jn.text, other.text)
     if not jn.latin or other.script != LATIN:
@@ -651,6 +761,15 @@ def _foreign_word(jn: Join) -> bool:
     if jn.script == HANGUL:
         return not (len(word) == 3 and word[0] in _KO_SURNAMES)
     return True
+
+
+#: Similarity of an organisation word and its abbreviation (Rep / Republic).
+ABBREVIATION_SIM = 0.85
+
+
+def _abbreviates(a: str, b: str) -> bool:
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return len(long_) >= len(short) + 2 and long_.startswith(short)
 
 
 def _acronym(tokens: tuple[Token, ...], other: Token) -> bool:
@@ -812,6 +931,19 @@ def align(
             _try_joins(q.joins, best_q, [(j, ct[j], len(ct[j].text), ct[j].script != ABJAD) for j in weak_c], cands, True)
         if weak_q:
             _try_joins(c.joins, best_c, [(i, qt[i], len(qt[i].text), qt[i].script != ABJAD) for i in weak_q], cands, False)
+    if tag != PER and (weak_q and weak_c):
+        # abbreviated words of organisation names: Rep / Republic, Intl / International,
+        # Air / Airlines (a word of 3+ letters that starts a word at least 2 letters longer)
+        for i in weak_q:
+            a = qt[i]
+            if a.script != LATIN or len(a.text) < 3:
+                continue
+            for j in weak_c:
+                b = ct[j]
+                if b.script != LATIN or len(b.text) < 3:
+                    continue
+                if _abbreviates(a.text, b.text):
+                    cands.append((ABBREVIATION_SIM, 1, (i,), (j,), ABBREVIATION))
     if tag != PER:
         if nq == 1 and nc >= 2 and _acronym(ct, qt[0]):
             cands.append((0.85, nc, (0,), tuple(range(nc)), ACRONYM))
