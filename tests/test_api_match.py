@@ -230,6 +230,10 @@ def test_yente_match_needs_a_schema_and_normalises_properties(client: TestClient
     assert any("shoeSize" in w for w in junk["warnings"]) and any("Atlantis" in w for w in junk["warnings"])
     top = by_name["results"][0]
     assert top["first_seen"] and top["last_seen"] and top["last_change"]  # from the version history
+    # yente 5's explanations: feature -> nomenklatura's FeatureResult (score, detail, query, candidate)
+    assert top["explanations"]["name_score"]["score"] == top["features"]["name_score"]
+    assert top["explanations"]["name_score"]["candidate"] and top["explanations"]["country"]["detail"]
+    assert set(top["explanations"]["country"]) == {"score", "detail", "query", "candidate"}
 
 
 def test_yente_match_parameters_are_applied_or_refused(client: TestClient) -> None:

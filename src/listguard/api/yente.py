@@ -110,6 +110,7 @@ class ScoredEntity(BaseModel):
     score: float
     match: bool
     features: dict[str, float]
+    explanations: dict[str, dict[str, Any]] = {}
     explanation: dict[str, Any] | None = None
     token: str | None = None
 
@@ -306,6 +307,35 @@ def features(hit: Any, explanation: dict[str, Any] | None = None) -> dict[str, f
     return out
 
 
+def explanations(explanation: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """yente 5's ``explanations``: feature name -> ``{score, detail, query, candidate}``
+    (nomenklatura's ``FeatureResult``), from the same explanation as ``features``."""
+    out: dict[str, dict[str, Any]] = {}
+    name = explanation.get("name")
+    if isinstance(name, dict) and isinstance(name.get("score"), (int, float)):
+        out["name_score"] = {
+            "score": float(name["score"]),
+            "detail": f"{name.get('query')!s} ~ {name.get('matched')!s} ({name.get('kind') or 'name'})",
+            "query": name.get("query"),
+            "candidate": name.get("matched"),
+        }
+    for feat in explanation.get("features") or []:
+        if not isinstance(feat, dict) or "feature" not in feat:
+            continue
+        effect = feat.get("effect")
+        if isinstance(effect, bool):
+            effect = 1.0 if effect else 0.0
+        if isinstance(effect, (int, float)):
+            detail = feat.get("detail")
+            out[str(feat["feature"])] = {
+                "score": float(effect),
+                "detail": str(detail) if detail is not None else None,
+                "query": None,
+                "candidate": None,
+            }
+    return out
+
+
 def scored_entity(
     hit: Any,
     entity: Entity | None,
@@ -334,6 +364,7 @@ def scored_entity(
         "score": score,
         "match": score >= threshold,
         "features": features(hit, explanation),
+        "explanations": explanations(explanation),
         "explanation": explanation,
         "token": None,
     }
