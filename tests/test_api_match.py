@@ -390,7 +390,7 @@ def test_yente_dates_come_from_the_version_history(tmp_path: Path) -> None:
             entities.append(e)
         store.load(ParseResult(dataset="t", entities=entities, published_at=published), "test")
 
-    load("2024-01-01", a="1970", b="1980", c="1990")
+    load("2024-01-01", a="1970", b="1980", c="1990", e="1960")
     load("2024-02-01", a="1970", b="1981", c="1991")
     load("2024-03-01", a="1970", b="1981", c="1990", d="2000")
     app = create_app(store, ServerConfig(reload_seconds=0, rate_limit=0), ui=False)
@@ -405,4 +405,8 @@ def test_yente_dates_come_from_the_version_history(tmp_path: Path) -> None:
         assert sorted(x["id"] for x in changed) == ["t:c", "t:d"]
         ordered = c.get("/search/default", params={"sort": ["last_change:desc", "id"]}).json()["results"]
         assert [x["id"] for x in ordered] == ["t:c", "t:d", "t:b", "t:a"]
+        gone = c.get("/entities/t:e").json()  # delisted after the first version: dates from its history
+        assert gone["listed"] is False and gone["target"] is False
+        assert (gone["first_seen"], gone["last_seen"]) == ("2024-01-01T00:00:00", "2024-01-01T00:00:00")
+        assert c.get("/entities/t:e", params={"nested": "false"}).status_code == 404
     store.close()

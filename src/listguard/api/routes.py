@@ -51,6 +51,7 @@ from listguard.api.search import (
     search_index,
     shares_words,
     sort_results,
+    stamp_text,
     word_hits,
     word_score,
     words,
@@ -600,10 +601,11 @@ def get_entity(
     first, last, changed = index.dates.get(entity_id, (None, None, None))
     if first is None and detail.get("history"):  # delisted: dates from its own history
         history = detail["history"]
-        first = history[0].get("published_at") or history[0].get("loaded_at")
-        last = history[-1].get("published_at") or history[-1].get("loaded_at")
+        first = stamp_text(history[0].get("published_at") or history[0].get("loaded_at"))
+        last = stamp_text(history[-1].get("published_at") or history[-1].get("loaded_at"))
         changed = next(
-            (h.get("published_at") or h.get("loaded_at") for h in reversed(history) if h.get("status") != "unchanged"),
+            (stamp_text(h.get("published_at") or h.get("loaded_at"))
+             for h in reversed(history) if h.get("status") != "unchanged"),
             first,
         )
     detail.setdefault("referents", [])

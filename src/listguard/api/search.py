@@ -242,12 +242,17 @@ def build_index(snap: Any, store: Any) -> SearchIndex:
     return index
 
 
-def _stamp(version: Any) -> str:
+def _stamp(version: Any) -> str | None:
     """A version's date as yente writes datetimes (``2024-01-31T00:00:00``)."""
-    value = str(version.published_at or version.loaded_at or "")
-    if len(value) == 10:
-        return value + "T00:00:00"
-    return value[:19]
+    return stamp_text(version.published_at or version.loaded_at)
+
+
+def stamp_text(value: Any) -> str | None:
+    """A date or date-time string as yente writes datetimes: seconds, no time zone."""
+    if not value:
+        return None
+    text = str(value)
+    return text + "T00:00:00" if len(text) == 10 else text[:19]
 
 
 def entity_dates(store: Any, current: Iterable[Any]) -> dict[str, tuple[str | None, str | None, str | None]]:
