@@ -50,7 +50,9 @@ def test_fair_alert_is_a_namesake_or_a_dropped_part_only() -> None:
     assert fair_alert("Mohammad Soltani", ["SULTANI, Mohammad"])  # one word, two spellings
     assert not fair_alert("Kim Sung-min", ["KIM, Sang Man"])
     assert not fair_alert("Chen Wei", ["SUN, Wei"])
-    assert not fair_alert("Ali Dido", ["DIDO"])  # the query has a word the listed name lacks
+    assert not fair_alert("Ali Dido", ["DIDO"])  # one listed word inside a longer name
+    assert fair_alert("Aleksandr Yevgenyevich Petrov", ["PETROV, Aleksandr"])  # a fuller namesake
+    assert not fair_alert("Aleksandr Petrov", ["PETROV, Ivan"])
     # a Korean customer's name in another romanisation of the same Hangul is a namesake
     c = Customer("korean_rr", "Kim Seong-cheol", "Kim", "tuning", ("Kim Song-chol",))
     assert fair_alert(c, ["KIM, Song Chol"])

@@ -20,8 +20,9 @@ customer's name. (Splitting by family name would keep family names apart, but a 
 family names covers most Koreans and Vietnamese, so the halves would be very unequal.)
 
 A query counts as a **false match** when a hit flagged ``match`` is on a listed party none of
-whose names contains every word of the query (:func:`fair_alert`): a true homonym or the listed
-name with a middle name or patronymic dropped is a fair alert; anything else is not.
+whose names contains every word of the query, or is contained in it (:func:`fair_alert`): a
+true homonym, the listed name with a middle name or patronymic dropped, or a listed name of two
+words or more that the customer's fuller name contains is a fair alert; anything else is not.
 """
 
 from __future__ import annotations
@@ -499,6 +500,11 @@ def fair_alert(query: str | Customer, listed_names: Iterable[str]) -> bool:
             if q[i] + q[i + 1] in have:
                 covered[i] = covered[i + 1] = True
         if all(covered):
+            return True
+        # the whole listed name (two words or more) within the customer's: a namesake with a
+        # middle name or patronymic the list does not give (Aleksandr Yevgenyevich Petrov /
+        # PETROV, Aleksandr)
+        if len(toks) >= 2 and all(t in q or any(_same_word(t, x) for x in q) for t in toks):
             return True
     return False
 

@@ -186,6 +186,12 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
                 return 0.8, VARIANT  # 金 is Kim in a Korean name written in Hanja
             return 0.0, TRANSLIT
     if sa == ABJAD or sb == ABJAD:
+        if (sa == LATIN) != (sb == LATIN):
+            ab, la = (a, b) if sa == ABJAD else (b, a)
+            if la.text[-1:] in ("i", "y") and ab.text[-1:] not in ("y", "a", "w", "h") and len(la.text) >= 5:
+                # a nisba (Ibrahimi) against the name without its -y (ابراهيم, Ibrahim)
+                if abjad_similarity(ab.text, la.text[:-1]) > NISBA_SIM >= 0.0:
+                    return NISBA_SIM, TRANSLIT
         if share_group(a.vform, b.vform):
             return 0.9, TRANSLIT
         if (sa == LATIN) != (sb == LATIN):
@@ -266,6 +272,12 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
         # People rarely get the first sound of a name wrong; in a short name a different
         # first consonant is a different name (Myong/Kyong, Mark/Park, Sultan/Multan).
         s1 = ONSET_CAP
+    if both_latin and s1 > FOREIGN_LETTER_CAP and _foreign_substitution(a.text, b.text):
+        # one consonant for another that no keyboard slip gives (Amiri / Amidi is a slip,
+        # Kotov / Kosov and Farhad / Farzad are other names)
+        s1 = FOREIGN_LETTER_CAP
+    if both_latin and _patronymic(a.text) != _patronymic(b.text) and s1 > FOREIGN_LETTER_CAP:
+        s1 = FOREIGN_LETTER_CAP  # a patronymic is not a family name (Ivanovna / Ivanova)
     if sa != LATIN or sb != LATIN:
         # romanised from another script: spelling differences in the vowels are noise, and a
         # transcription into a syllabic script keeps only broad consonant classes (for whole
@@ -426,6 +438,34 @@ def _nisba(a: str, b: str) -> bool:
         return False
     stem = long_[:-1]
     return stem == short or fold_key(stem) == fold_key(short)
+
+
+#: Most a spelling edit can count when it swaps a consonant for one that is not next to it on
+#: a QWERTY keyboard (see :func:`_foreign_substitution`).
+FOREIGN_LETTER_CAP = 0.7
+_QWERTY = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_KEY_POS = {ch: (r, c) for r, row in enumerate(_QWERTY) for c, ch in enumerate(row)}
+
+
+def _neighbours(x: str, y: str) -> bool:
+    (r1, c1), (r2, c2) = _KEY_POS.get(x, (-9, -9)), _KEY_POS.get(y, (9, 9))
+    return abs(r1 - r2) <= 1 and abs(c1 - c2) <= 1 + (r1 != r2)
+
+
+def _foreign_substitution(a: str, b: str) -> bool:
+    """Whether two words of the same length differ in exactly one letter, both consonants
+    that are not keyboard neighbours: a different name rather than a typo."""
+    if len(a) != len(b) or len(a) > 8:
+        return False
+    diff = [(x, y) for x, y in zip(a, b) if x != y]
+    if len(diff) != 1:
+        return False
+    x, y = diff[0]
+    return x not in "aeiouy" and y not in "aeiouy" and not _neighbours(x, y)
+
+
+def _patronymic(text: str) -> bool:
+    return len(text) >= 7 and text.endswith(_PATRONYMIC_ENDINGS)
 
 
 def _transposed(a: str, b: str) -> float:
@@ -623,7 +663,7 @@ SYLLABLE_FACTOR = 2.0
 #: Score multiplier for a person's one-word listed name ("DIDO", "MAHMUD") matched by a
 #: query of several name parts with some left over: one word of a longer name is a lead,
 #: not an identification; the party's full names are scored on their own.
-ONE_WORD_LISTED = 0.9
+ONE_WORD_LISTED = 0.8
 
 
 def _syllable_name(tokens: tuple[Token, ...]) -> bool:
