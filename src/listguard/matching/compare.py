@@ -222,7 +222,7 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
         if _is_syllable(a.text) and _is_syllable(b.text):
             return _transposed(a.text, b.text), SPELLING
         # not two syllables: a typo stays possible (Jse / Jose, Xisn / Xian), weakly
-        return min(_short_fuzzy(a.text, b.text), SHORT_TYPO_SIM), SPELLING
+        return _transposed(a.text, b.text) or min(_short_fuzzy(a.text, b.text), SHORT_TYPO_SIM), SPELLING
     if both_latin and _nisba(a.text, b.text):
         # Ibrahimi is a family name made from Ibrahim, Mohammadi from Mohammad: another name
         return NISBA_SIM, SPELLING
@@ -470,8 +470,13 @@ def _patronymic(text: str) -> bool:
 
 def _transposed(a: str, b: str) -> float:
     if len(a) == len(b) and sorted(a) == sorted(b) and OSA.distance(a, b, score_cutoff=1) == 1:
-        return 0.8
+        return TRANSPOSED_SIM
     return 0.0
+
+
+#: Two adjacent letters typed the other way round (Yuir / Yuri): the commonest typo, and one
+#: that does not turn a name into another common one.
+TRANSPOSED_SIM = 0.85
 
 
 def _short_fuzzy(a: str, b: str) -> float:
@@ -481,7 +486,7 @@ def _short_fuzzy(a: str, b: str) -> float:
     if _is_syllable(a) and _is_syllable(b):
         return _transposed(a, b)
     if len(a) == len(b) and sorted(a) == sorted(b) and OSA.distance(a, b, score_cutoff=1) == 1:
-        return 0.8  # Jonh / John
+        return TRANSPOSED_SIM  # Jonh / John
     if min(len(a), len(b)) >= 3 and a[0] == b[0] and OSA.distance(a, b, score_cutoff=1) == 1:
         # a letter dropped or added at the end (Ban/Bank, Abba/Abbas) is the commoner typo
         return 0.7 if a.startswith(b) or b.startswith(a) or min(len(a), len(b)) >= 4 else 0.6
