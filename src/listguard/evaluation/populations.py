@@ -46,6 +46,10 @@ PER_POPULATION = 1800
 TUNING, HELDOUT = "tuning", "heldout"
 
 
+#: What a population's generator makes: (name, family name[, renderings]), or None to skip.
+Made = tuple[str, str] | tuple[str, str, tuple[str, ...]] | None
+
+
 @dataclass(frozen=True)
 class Customer:
     population: str
@@ -207,8 +211,8 @@ def _two_part(
     given: list[tuple[str, float, str]],
     family: list[tuple[str, float, str]],
     family_first: float = 0.0,
-) -> Callable[[random.Random], tuple[str, str] | None]:
-    def make(rng: random.Random) -> tuple[str, str] | None:
+) -> Callable[[random.Random], Made]:
+    def make(rng: random.Random) -> Made:
         g = _pick(rng, given)[0]
         f = _pick(rng, family)[0]
         if g.casefold() == f.casefold():
@@ -238,7 +242,7 @@ _PINYIN = (
 _CHINESE_WORD = re.compile(f"(?:{_PINYIN}){{1,2}}")
 
 
-def _chinese() -> Callable[[random.Random], tuple[str, str] | None]:
+def _chinese() -> Callable[[random.Random], Made]:
     chinese_in_sea = {"tan", "lim", "lee", "wong", "ng", "chan", "ong", "chua", "go", "sy", "uy", "lie", "chong", "chin", "yap"}
     west = _western_given() | (_southeast_asian() - chinese_in_sea)
     family = _names(["CN", "TW", "HK"], "last", exclude=west - {"lee", "lin", "chan", "lam", "ho", "ma", "tang"})
@@ -282,11 +286,11 @@ def _korean_spellings(entry: tuple[str, str, str, tuple[str, ...]], system: str)
     return (rr,) if system == "rr" else (mr,) if system == "mr" else pop
 
 
-def _korean(system: str) -> Callable[[random.Random], tuple[str, str, tuple[str, ...]] | None]:
+def _korean(system: str) -> Callable[[random.Random], Made]:
     given = [g for g in _names(["KR"], "first") if all("\uac00" <= ch <= "\ud7a3" for ch in g[0]) and len(g[0]) == 2]
     family = [(entry, 1.0 / ((rank + 1) ** 0.6)) for rank, entry in enumerate(KOREAN_FAMILY)]
 
-    def make(rng: random.Random) -> tuple[str, str, tuple[str, ...]] | None:
+    def make(rng: random.Random) -> Made:
         hangul = _pick(rng, given)[0]
         entry = rng.choices([e for e, _w in family], weights=[w for _e, w in family], k=1)[0]
         g = romanise_korean(hangul, system, rng.randrange(3))
@@ -302,13 +306,13 @@ def _korean(system: str) -> Callable[[random.Random], tuple[str, str, tuple[str,
     return make
 
 
-def _russian() -> Callable[[random.Random], tuple[str, str] | None]:
+def _russian() -> Callable[[random.Random], Made]:
     given = [g for g in _names(["RU", "UA", "BY"], "first") if not g[0].isascii()]
     family = [f for f in _names(["RU", "UA", "BY"], "last")
               if not f[0].isascii() and not f[0].casefold().endswith(("вич", "вна", "ична"))]
     male_given = [g for g in given if g[2] == "m"]
 
-    def make(rng: random.Random) -> tuple[str, str] | None:
+    def make(rng: random.Random) -> Made:
         system = rng.choice(("common", "icao", "old"))
         g, _w, gender = _pick(rng, given)
         f = _pick(rng, family)[0]
@@ -336,12 +340,12 @@ def _russian() -> Callable[[random.Random], tuple[str, str] | None]:
     return make
 
 
-def _arabic(countries: list[str]) -> Callable[[random.Random], tuple[str, str] | None]:
+def _arabic(countries: list[str]) -> Callable[[random.Random], Made]:
     west = _western_given() - {"ali", "omar", "adam", "sara", "nour", "ibrahim", "hassan"}
     given = _names(countries, "first", exclude=west | {"md", "um", "om", "abo", "abu", "mohd"})
     family = _names(countries, "last", exclude=west | {"queen", "king", "sh", "kh", "gh", "al"})
 
-    def make(rng: random.Random) -> tuple[str, str] | None:
+    def make(rng: random.Random) -> Made:
         g = _pick(rng, given)[0]
         f = _pick(rng, family)[0]
         if g.casefold() == f.casefold():
@@ -356,12 +360,12 @@ def _arabic(countries: list[str]) -> Callable[[random.Random], tuple[str, str] |
     return make
 
 
-def _plain(countries: list[str], exclude_west: bool = False, middle: float = 0.0) -> Callable[[random.Random], tuple[str, str] | None]:
+def _plain(countries: list[str], exclude_west: bool = False, middle: float = 0.0) -> Callable[[random.Random], Made]:
     west = _western_given() if exclude_west else frozenset()
     given = _names(countries, "first", exclude=west)
     family = _names(countries, "last", exclude=west)
 
-    def make(rng: random.Random) -> tuple[str, str] | None:
+    def make(rng: random.Random) -> Made:
         g = _pick(rng, given)[0]
         f = _pick(rng, family)[0]
         if g.casefold() == f.casefold():
@@ -375,7 +379,7 @@ def _plain(countries: list[str], exclude_west: bool = False, middle: float = 0.0
     return make
 
 
-def _vietnamese() -> Callable[[random.Random], tuple[str, str] | None]:
+def _vietnamese() -> Callable[[random.Random], Made]:
     from faker import Faker
 
     fake = Faker("vi_VN")
@@ -387,7 +391,7 @@ def _vietnamese() -> Callable[[random.Random], tuple[str, str] | None]:
 
     # Faker vi_VN's first_name() gives placeholders (John, Jane); its middle names are the
     # given names Vietnamese carry (Hai, Mai, Thanh...), so the given name is drawn from them.
-    def make(rng: random.Random) -> tuple[str, str] | None:
+    def make(rng: random.Random) -> Made:
         last, middle, first = fake.last_name(), fake.middle_name(), fake.middle_name()
         if middle == first:
             return None
@@ -399,7 +403,7 @@ def _vietnamese() -> Callable[[random.Random], tuple[str, str] | None]:
     return make
 
 
-POPULATIONS: dict[str, tuple[str, Callable[[], Callable[[random.Random], tuple[str, str] | None]]]] = {
+POPULATIONS: dict[str, tuple[str, Callable[[], Callable[[random.Random], Made]]]] = {
     "chinese_pinyin": ("Chinese (CN, TW, HK), Pinyin / Wade-Giles / Cantonese as written", _chinese),
     "korean_rr": ("Korean given names in Revised Romanization", lambda: _korean("rr")),
     "korean_mr": ("Korean given names in McCune-Reischauer without diacritics", lambda: _korean("mr")),
@@ -447,7 +451,7 @@ def build(
             if got is None:
                 continue
             name, family = got[0], got[1]
-            renderings = got[2] if len(got) > 2 else ()  # type: ignore[misc]
+            renderings: tuple[str, ...] = got[2] if len(got) == 3 else ()  # type: ignore[misc]
             key = " ".join(sorted(name_tokens(name)))
             if key in seen or listed(name):
                 continue
