@@ -601,7 +601,7 @@ def _lists_side(
             wanted.update(expiring.get(record.record_id, ()))
         report.timings["fetch"] = time.perf_counter() - t2
         t_score = time.perf_counter()
-        results = matcher.screen_against([(r.query(), wanted_by_pk[r.pk]) for r in todo]) if todo else []
+        results = matcher.screen_against([(r.query(), wanted_by_pk[r.pk]) for r in todo]) if matcher is not None else []
         report.timings["score"] = time.perf_counter() - t_score
         hit_ids = {h.entity_id for hits in results for h in hits}
         refs = entity_refs(store, snapshot, hit_ids)
