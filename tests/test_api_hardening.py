@@ -97,11 +97,28 @@ def test_keyless_server_answers_loopback_host_names_only(tmp_path: Path) -> None
     store.close()
 
 
-def test_cli_allowed_host_reaches_the_server_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    from listguard.api.config import ServerConfig
+def test_cli_allowed_host_reaches_the_server_settings(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from listguard.cli import app as cli_app
+    from listguard.commands import serve as serve_command
 
     monkeypatch.setenv("LISTGUARD_ALLOWED_HOSTS", "Screening.Internal, other.lan.")
     assert ServerConfig.from_env().allowed_hosts == ("screening.internal", "other.lan")
+    monkeypatch.delenv("LISTGUARD_ALLOWED_HOSTS")
+    served: list[tuple[str, ...]] = []
+
+    class NotServed:  # the server the command would run: record what it was given instead
+        def __init__(self, config: object, host: str, port: int) -> None:
+            served.append(config.app.state.lg.config.allowed_hosts)  # type: ignore[attr-defined]
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(serve_command, "ready_server", NotServed)
+    r = CliRunner().invoke(cli_app, ["serve", "--allowed-host", "screening.internal", "--allowed-host", "lg.lan"])
+    assert r.exit_code == 0, r.output
+    assert served == [("screening.internal", "lg.lan")]
 
 
 def test_ui_pages_carry_csp_and_refuse_framing(small: tuple[FastAPI, TestClient]) -> None:
