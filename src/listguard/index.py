@@ -141,7 +141,7 @@ class Index:
     )
 
     #: bump when the layout or the analysis changes (the on-disk cache keys on it)
-    FORMAT = 5  # 4: Join.plen; 5: exact names and numbers
+    FORMAT = 6  # 4: Join.plen; 5: exact names and numbers; 6: number phrases, English nicknames
 
     def __init__(self) -> None:
         self.entities: list[Entity] = []

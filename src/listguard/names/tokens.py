@@ -31,6 +31,7 @@ from rigour._core import ordinals_dict, person_name_prefixes_list
 from rigour.names.org_types import extract_org_types, replace_org_types_compare
 
 from listguard.names.clean import clean_text
+from listguard.names.numbers import merge_number_phrases
 
 from listguard.names.phonetic import broad_key, broad_key_rless, fold_key, loose_key, skeleton
 from listguard.names.translit import ABJAD, HAN, HANGUL, KANA, LATIN, romanise
@@ -342,7 +343,8 @@ def make_token(text: str, kind: int, script: int, frag: bool, raw: str, tag: str
     num = -1
     canon = text
     if kind == NUMBER:
-        num = int(text) if text.isdigit() else (_number_words().get(text) or roman_value(text) or -1)
+        word = _number_words().get(text)  # (zero is a value too: not "or")
+        num = int(text) if text.isdigit() else word if word is not None else (roman_value(text) or -1)
         canon = str(num)
     elif kind == PARTICLE:
         canon = PARTICLES.get(text, text)
@@ -604,6 +606,8 @@ def analyse_name(name: str, tag: str = ANY) -> NameForm:
     if tag in (ORG, ANY) and len(items) > 2:
         items, extra = _strip_legal_phrases(items)
         legal = legal + extra
+    if tag != PER:
+        items = merge_number_phrases(items)  # "Forty-Four", "One Hundred and Twelve": one number
     tokens: list[Token] = []
     n = len(items)
     # a person's alias made of digits only ("07") is still that alias

@@ -33,6 +33,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterable
 
+from listguard.names.nicknames import is_nickname, nickname_lines
+
 VARIANTS_FILE = "name_variants.txt.gz"
 
 #: spelling -> ids of the groups it belongs to
@@ -57,9 +59,18 @@ def _is_reading_form(form: str) -> bool:
     return len(chars) == 1 and all("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in chars)
 
 
+#: Nickname groups (:mod:`listguard.names.nicknames`, two forms each): group id -> the
+#: nickname. A one-letter neighbour of a nickname is not that nickname (see :func:`expanded`:
+#: Claire is not Clair, a nickname of Clarence).
+_NICKNAME: dict[int, str] = {}
+
+
 def _note_readings(forms: Iterable[str], gid: int) -> None:
+    forms = list(forms)
     if any(_is_reading_form(f) for f in forms):
         _READING.add(gid)
+    if len(forms) == 2 and is_nickname(*forms):
+        _NICKNAME[gid] = min(forms, key=len)
 
 
 def groups(form: str) -> tuple[int, ...]:
@@ -95,7 +106,7 @@ def expanded(form: str) -> frozenset[int]:
 
         for other in _KEYS.get(fold_key(form), ()):
             if other != form and OSA.distance(other, form, score_cutoff=1) <= 1:
-                ids.update(_GROUPS.get(other, _EMPTY))
+                ids.update(g for g in _GROUPS.get(other, _EMPTY) if _NICKNAME.get(g) != other)
     return frozenset(ids)
 
 
@@ -140,7 +151,8 @@ def _read_lines() -> list[str]:
         data = resources.files("listguard.data").joinpath(VARIANTS_FILE).read_bytes()
     except (FileNotFoundError, ModuleNotFoundError):
         return []
-    return gzip.decompress(data).decode("utf-8").splitlines()
+    # English nicknames follow the table: their group ids continue after its lines
+    return gzip.decompress(data).decode("utf-8").splitlines() + list(nickname_lines())
 
 
 def ensure_loaded() -> None:
