@@ -131,13 +131,6 @@ def _nickname_recall(pairs: list[tuple[str, str]]) -> tuple[float, list[tuple[st
     return 1 - len(low) / len(pairs), low
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compare.py counts a variant-table link only when both spellings start with the same "
-    "sound class (_first_class), which rejects Bob/Robert, Bill/William, Peggy/Margaret; the "
-    "nickname groups are in the table, the comparer has to honour listguard.names.nicknames."
-    "is_nickname first (about 60% of this sample pass now, over 99% with that check)",
-)
 def test_sampled_nicknames_match_their_full_name() -> None:
     pairs = _sample(list(nickname_pairs()), 300, "recall")
     recall, low = _nickname_recall(pairs)

@@ -49,6 +49,7 @@ from listguard.names.tokens import (
 )
 from listguard.names.phonetic import abjad_cost, chinese_key, fold_key, korean_alternatives, korean_keys, loose_key
 from listguard.names.translit import ABJAD, HAN, HANGUL, KANA, LATIN, OTHER
+from listguard.names.nicknames import is_nickname
 from listguard.names.variants import on_change, share_group, share_spelling_group
 
 
@@ -208,6 +209,10 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
         if length >= 3 and OSA.distance(ka, kb, score_cutoff=2) <= 1:
             return (0.78 if length >= 4 else 0.7), TRANSLIT
         return 0.0, TRANSLIT
+    if both_latin and is_nickname(a.text, b.text):
+        # a nickname and its full name (Bob / Robert, Peggy / Margaret; the nicknames package):
+        # a short nickname is weaker evidence, it is a name of its own in other languages
+        return (NICKNAME_SIM if min(len(a.text), len(b.text)) >= 4 else NICKNAME_SHORT_SIM), VARIANT
     known = _latin_variants(a, b) if both_latin else 0
     # a known link vouches for short words when it says they are one syllable in two systems,
     # or one is an abbreviation of the other (Co/Company); a group of look-alike spellings
@@ -292,6 +297,9 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
 
 
 SPELLING_GROUP, SAME_SYLLABLE = 1, 2
+#: Similarity of a nickname and its full name, and of a nickname of three letters or fewer.
+NICKNAME_SIM = 0.9
+NICKNAME_SHORT_SIM = 0.85
 
 
 def _latin_variants(a: Token, b: Token) -> int:
