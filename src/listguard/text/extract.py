@@ -32,9 +32,15 @@ Guards at run time (:func:`find_candidates`), each for a failure seen in real te
   prose, not a name ("a silver star"); a single-word name must be capitalised;
 * a one-word vessel or aircraft name needs a cue before it ("the tanker ...");
 * a span with more name-like words right beside it ("Kim Jong Nam" around "Kim Jong") is
-  a different, longer name: it is extended and the matcher must accept the *extended* name.
-  Titles and roles ("CEO", "Ambassador", "Lt. Gen."), legal forms and ordinary words are never
-  absorbed; legal forms around a company name are included in the span.
+  a different, longer name: it is extended to the whole run of name words and the matcher must
+  accept the *extended* name. A mention is the whole name as written: the run takes in
+  syllables hyphenated onto it ("Cho Myoung-gyon" is not "Cho Myoung"; "Kim Song-nam" is not
+  "KIM, Song"), name particles with the name word after them ("Abd al-Rahman bin Qasim al-Rimi"
+  is not "Qasim al-Rimi"), and capitalised name words on either side ("Sun Wei Ming" is not
+  "SUN, Wei"). Titles and roles ("CEO", "Ambassador", "Lt. Gen."), legal forms, ordinary words
+  (except up to two after an organisation's name), English words hyphenated onto a name
+  ("Putin-led") and a name across an en dash ("the Kim\u2013Moon summit") are never absorbed;
+  legal forms around a company name are included in the span.
 """
 
 from __future__ import annotations
@@ -237,7 +243,7 @@ class NameAutomaton:
     name_keys: frozenset[str]
     stats: dict[str, int] = field(default_factory=dict)
 
-    FORMAT = 3
+    FORMAT = 4  # 4: given names of romanised syllables by shape, not length ("Myong Hyon")
 
     @classmethod
     def build(cls, index: "Index") -> "NameAutomaton":
@@ -416,14 +422,15 @@ def _variants(original: str, toks: tuple[Token, ...], tag: str) -> Iterator[list
         # "Song Hwa" / "Songhwa", "Jong Un" / "Jongun": short syllables written together
         for i in range(len(order) - 1):
             a, b = order[i][2], order[i + 1][2]
-            if a.kind == NAME and b.kind == NAME and len(a.text) <= 4 and len(b.text) <= 4:
+            if a.kind == NAME and b.kind == NAME and _syllable(a.text) and _syllable(b.text):
                 text = a.text + b.text
                 yield from emit(order[:i] + [(loose_key(text), text, b)] + order[i + 2 :])
 
 
 def _syllables(units: list[_Unit]) -> bool:
-    """Parts that are syllables of one name (Korean/Chinese given names: "Song Hwa", "Jong Un")."""
-    return all(len(u[1]) <= 4 for u in units)
+    """Parts that are syllables of one name (Korean/Chinese given names: "Song Hwa", "Jong Un",
+    "Myong Hyon"): each has the shape of one romanised syllable (see :func:`_syllable`)."""
+    return all(_syllable(u[1]) for u in units)
 
 
 def _surname_keys(original: str) -> set[str]:
@@ -541,6 +548,48 @@ def _legal_gap(text: str, a: int, b: int) -> bool:
 _ENGLISH_PARTICLES = frozenset("of and the for in on at to by de du des la le el al bin ibn van von der den".split())
 
 _LOWER_WORD = re.compile(r"\b[a-z]{3,}\b")
+
+#: particles inside a person's name: part of a run of name words when a name word follows
+#: ("Hamza bin Laden", "Mohammed al-Harbi", "Ursula von der Leyen"); never "and"/"of"/"the"
+_NAME_PARTICLES = frozenset(
+    "al el ul bin ibn ben bint binti abu abd umm ould van von der den ter ten de da di du del della dos das".split()
+)
+#: particles that start a name when capitalised ("Abd al-Rahman", "Abu Bakr", "Bin Laden")
+_NAME_STARTS = frozenset("abd abu umm bin ibn".split())
+#: how far a span is followed into the name words beside it (each side)
+MAX_NAME_GROWTH = 8
+#: of which ordinary English words (capitalised words of an organisation's name)
+MAX_ORDINARY_GROWTH = 2
+
+#: one romanised syllable of a Korean or Chinese name (Revised Romanization, McCune-Reischauer,
+#: Pinyin, Wade-Giles): an initial, an optional glide, one to three vowels and an optional final
+#: ("myoung", "gyon", "hwa", "hyeong", "chuan", "un"). English words that hyphenate onto names
+#: ("Putin-led", "Kim-era", "backed", "style") do not have this shape.
+_SYLLABLE_RE = re.compile(
+    r"(?:tch|ch|sh|zh|hs|ts|kk|tt|pp|ss|jj|gg|[bcdfghjklmnpqrstxz])?[wy]?[aeiou]{1,3}(?:ng|n|m|l|k|p|t|r|h)?",
+    re.IGNORECASE,
+)
+
+
+#: hyphens proper (an en dash between two names joins two people: "the Kim\u2013Moon summit")
+_HYPHENS = frozenset("-\u2010\u2011")
+
+
+def _syllable(word: str) -> bool:
+    return len(word) <= 7 and word.isascii() and _SYLLABLE_RE.fullmatch(word) is not None
+
+
+def _dash_between(text: str, a: int, b: int) -> bool:
+    """A dash that is not a hyphen joining two words: an en dash or a spaced dash, as between
+    two people ("the Kim Jong Un\u2013Xi summit", "Kim Jong Un - Xi Jinping")."""
+    gap = text[a:b].replace(FILLER, "")
+    return any(c in _DASHES for c in gap) and not (gap[0] in _HYPHENS and not gap[1:].strip(" \n\r"))
+
+
+def _hyphen_joined(text: str, a: int, b: int) -> bool:
+    """Two words joined by one hyphen, nothing else ("Song-hwa"; "Jong-\\nun" at a line break)."""
+    gap = text[a:b].replace(FILLER, "")
+    return bool(gap) and gap[0] in _HYPHENS and not gap[1:].strip(" \n\r")
 
 
 def _mixed_case_context(text: str, start: int, end: int) -> bool:
@@ -695,6 +744,78 @@ class Extractor:
             return True
         return sc.keys[i] in self.automaton.name_keys and not is_ordinary(low)
 
+    def _grow(self, sc: Scan, edge: int, step: int, mixed: bool, person: bool) -> tuple[int, bool]:
+        """Follow the run of name words from word ``edge`` outwards (``step`` -1: left, 1:
+        right); return the new edge and whether it moved.
+
+        * a syllable joined by a bare hyphen to a syllable at the edge is part of that word
+          ("Cho Myoung-gyon", "KIM SONG-NAM"); in mixed-case prose the syllable after the
+          hyphen must be in lower case (a capitalised one is judged as a name word: "Kim-Moon"
+          may be two people);
+        * a name-like word (see :meth:`_name_like`) with only spaces between is part of the
+          run; after an organisation's name, at most :data:`MAX_ORDINARY_GROWTH` of them may
+          be ordinary English words ("... Trading Corporation"; before a name, a capitalised
+          ordinary word starts the sentence: "Yesterday KOMID"); name words are followed to the
+          end;
+        * a name particle ("bin", "al", "van") is part of the run only with a name word after it.
+        """
+        text = sc.text
+        n = len(sc.words)
+        moved = False
+        ordinary = 0
+        for _ in range(MAX_NAME_GROWTH):
+            nxt = edge + step
+            if not 0 <= nxt < n:
+                break
+            a, b = (nxt, edge) if step < 0 else (edge, nxt)
+            if _gap(text, sc.ends[a], sc.starts[b]) != _SOFT or _dash_between(text, sc.ends[a], sc.starts[b]):
+                break
+            if (
+                _hyphen_joined(text, sc.ends[a], sc.starts[b])
+                and _syllable(sc.words[a])
+                and _syllable(sc.words[b])
+                and (not mixed or sc.words[b].islower())
+            ):
+                edge, moved = nxt, True
+                continue
+            if self._name_like(sc, nxt, mixed, step > 0 and not person and ordinary < MAX_ORDINARY_GROWTH):
+                if is_ordinary(sc.words[nxt].replace(FILLER, "").lower()):
+                    ordinary += 1
+                edge, moved = nxt, True
+                continue
+            end = self._particles(sc, nxt, step, mixed)
+            if end is None:
+                break
+            edge, moved = end, True
+        return edge, moved
+
+    def _particles(self, sc: Scan, i: int, step: int, mixed: bool) -> int | None:
+        """Particles from word ``i`` outwards and the name word after them ("bin Laden",
+        "al-Harbi", "von der Leyen"): the index of that name word, or of the last particle
+        when it starts a name itself ("Abd al-Rahman", "Abu Bakr"); None if ``i`` is not a
+        particle of a name."""
+        text = sc.text
+        n = len(sc.words)
+        j = i
+        for _ in range(3):
+            if not 0 <= j < n or sc.words[j].lower() not in _NAME_PARTICLES:
+                break
+            nxt = j + step
+            if not 0 <= nxt < n:
+                break
+            a, b = (nxt, j) if step < 0 else (j, nxt)
+            if _gap(text, sc.ends[a], sc.starts[b]) != _SOFT or _dash_between(text, sc.ends[a], sc.starts[b]):
+                break
+            if sc.words[nxt].lower() not in _NAME_PARTICLES:
+                # "bin Laden": a name, though "laden" is an English word
+                if self._name_like(sc, nxt, mixed, True):
+                    return nxt
+                break
+            j = nxt
+        if j != i and sc.words[j][:1].isupper() and sc.words[j].lower() in _NAME_STARTS:
+            return j
+        return None
+
     def _extend(
         self, sc: Scan, fw: int, lw: int, ents: frozenset[int], flags: int, mixed: bool
     ) -> Candidate | None:
@@ -709,24 +830,23 @@ class Extractor:
                 f -= 1
             while l + 1 < n and sc.words[l + 1].lower().replace(FILLER, "") in LEGAL_WORDS and sc.words[l + 1][0].isupper() and _legal_gap(text, sc.ends[l], sc.starts[l + 1]):
                 l += 1
-        # more name-like words right beside the span: the text names someone else
-        for _ in range(2):
-            if f > 0 and _gap(text, sc.ends[f - 1], sc.starts[f]) == _SOFT and self._name_like(sc, f - 1, mixed, False):
-                f -= 1
-                extended = True
-            else:
-                break
-        for _ in range(2):
-            if l + 1 < n and _gap(text, sc.ends[l], sc.starts[l + 1]) == _SOFT and self._name_like(sc, l + 1, mixed, not person):
-                l += 1
-                extended = True
-            else:
-                break
+        # more name-like words right beside the span: the text names someone else. The run
+        # is followed to its end (a mention is the whole name as written): hyphenated
+        # syllables ("Myoung-gyon"), capitalised name words ("Kim Jong Un"), and a name
+        # particle with the name word after it ("bin Laden", "al-Harbi"); see _grow.
+        f, grown = self._grow(sc, f, -1, mixed, person)
+        extended |= grown
+        l, grown = self._grow(sc, l, 1, mixed, person)
+        extended |= grown
         start, end = sc.starts[f], sc.ends[l]
         # the period of a trailing abbreviation ("Co., Ltd.") is part of the name
         if l != lw and end < len(text) and text[end] == "." and sc.words[l].lower() in LEGAL_WORDS:
             end += 1
-        added = tuple(sc.words[i] for i in list(range(f, fw)) + list(range(lw + 1, l + 1)) if sc.words[i].lower() not in LEGAL_WORDS)
+        added = tuple(
+            sc.words[i]
+            for i in list(range(f, fw)) + list(range(lw + 1, l + 1))
+            if sc.words[i].lower() not in LEGAL_WORDS and sc.words[i].lower() not in _NAME_PARTICLES
+        )
         return Candidate(start, end, f, l, ents, flags, query_name(text[start:end]), extended, added)
 
 
