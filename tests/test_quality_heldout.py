@@ -16,39 +16,44 @@ import pytest
 
 from tests.conftest import SHARED_DATA, require_shared
 
-#: Held-out lower bounds on recall@match, per screening set (README "Matching quality").
+#: Held-out lower bounds on recall@match, per screening set (README "Matching quality";
+#: measured at commit c4cb6c8: latin_variants 0.961, original_script 0.703, wikidata_ko 0.558,
+#: putin 0.881).
 RECALL_FLOOR = {
-    "latin_variants": 0.955,
-    "original_script": 0.68,
-    "wikidata_ko": 0.52,
-    "putin": 0.85,
+    "latin_variants": 0.95,
+    "original_script": 0.69,
+    "wikidata_ko": 0.54,
+    "putin": 0.86,
 }
-#: Held-out upper bounds on the share of queries with a false match.
-FALSE_MATCH_CEILING = {"non_listed": 0.015}
-#: ... per customer population (the target is 1% in every population; see the README for
-#: which populations do not meet it yet: these bounds stop them getting worse).
+#: Held-out upper bounds on the share of queries with a false match (measured 0.0087).
+FALSE_MATCH_CEILING = {"non_listed": 0.012}
+#: ... per customer population: measured plus half a point (4-5 queries of ~900). The target
+#: is 1% in every population; the README says which populations do not meet it yet, and these
+#: bounds stop them getting worse.
 POPULATION_CEILING = {
-    "chinese_pinyin": 0.035,
-    "korean_rr": 0.03,
-    "korean_mr": 0.05,
-    "korean_passport": 0.025,
-    "arabic_mashriq": 0.04,
-    "arabic_maghreb": 0.025,
-    "persian": 0.035,
-    "russian": 0.03,
-    "vietnamese": 0.015,
-    "turkish": 0.01,
-    "indian": 0.01,
-    "nigerian": 0.015,
-    "bangladeshi": 0.025,
-    "indonesian_malay": 0.015,
-    "japanese": 0.01,
-    "hispanic": 0.015,
-    "anglo": 0.01,
-    "east_african": 0.01,
+    "chinese_pinyin": 0.016,  # measured 0.0101
+    "korean_rr": 0.018,  # measured 0.0130
+    "korean_mr": 0.014,  # measured 0.0086
+    "korean_passport": 0.012,  # measured 0.0065
+    "arabic_mashriq": 0.022,  # measured 0.0167
+    "arabic_maghreb": 0.02,  # measured 0.0142
+    "persian": 0.027,  # measured 0.0213
+    "russian": 0.023,  # measured 0.0180
+    "vietnamese": 0.005,  # measured 0.0000
+    "turkish": 0.009,  # measured 0.0034
+    "indian": 0.009,  # measured 0.0034
+    "nigerian": 0.015,  # measured 0.0095
+    "bangladeshi": 0.016,  # measured 0.0105
+    "indonesian_malay": 0.011,  # measured 0.0057
+    "japanese": 0.008,  # measured 0.0022
+    "hispanic": 0.016,  # measured 0.0108
+    "anglo": 0.015,  # measured 0.0099
+    "east_african": 0.005,  # measured 0.0000
 }
-#: Held-out lower bound on F1 of ``match`` over the labelled name pairs.
-PAIRS_F1_FLOOR = 0.80
+#: ... and over all populations together (measured 0.0093).
+ALL_POPULATIONS_CEILING = 0.011
+#: Held-out lower bound on F1 of ``match`` over the labelled name pairs (measured 0.896).
+PAIRS_F1_FLOOR = 0.88
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +88,8 @@ def test_heldout_false_matches_hold(screening: dict[str, Any]) -> None:
         assert tally["n"] >= 500, f"population {pop} held-out half too small ({tally['n']})"
         got = tally["false_alert_query_rate"]
         assert got <= ceiling, f"population {pop}: held-out false-match rate {got} > {ceiling}"
+    got = _group(screening, "populations", "all@heldout")["false_alert_query_rate"]
+    assert got <= ALL_POPULATIONS_CEILING, f"all populations: held-out false-match rate {got}"
 
 
 def test_heldout_pairs_f1_holds() -> None:
