@@ -437,7 +437,7 @@ def _csv_cells(
     try:
         sample = head.decode(encoding, errors="replace")
     except LookupError:
-        raise BatchError(f"unknown encoding {encoding!r}")
+        raise BatchError(f"unknown encoding {encoding!r}") from None
     if sample.startswith("\ufeff"):
         sample = sample[1:]
     if not sample.strip():
@@ -457,9 +457,9 @@ def _csv_cells(
         try:
             header = next(reader)
         except StopIteration:
-            raise BatchError(f"{path}: file is empty")
+            raise BatchError(f"{path}: file is empty") from None
         except csv.Error as exc:
-            raise BatchError(f"{path}: not a readable CSV header ({exc})")
+            raise BatchError(f"{path}: not a readable CSV header ({exc})") from exc
         header = [h.strip() for h in header]
         columns = _resolve_columns(header, mapping, path, require_id)
         positions = {key: header.index(col) for key, col in columns.items()}
@@ -532,7 +532,7 @@ def _parquet_cells(
     try:
         pf = pq.ParquetFile(path)
     except Exception as exc:
-        raise BatchError(f"{path}: not a readable Parquet file ({exc})")
+        raise BatchError(f"{path}: not a readable Parquet file ({exc})") from exc
     columns = _resolve_columns(pf.schema_arrow.names, mapping, path, require_id)
     wanted = list(dict.fromkeys(columns.values()))
     line = 0
@@ -546,8 +546,8 @@ def _parquet_cells(
 def _pyarrow_parquet() -> Any:
     try:
         import pyarrow.parquet as pq
-    except ImportError:  # pragma: no cover - depends on the install
-        raise BatchError("Parquet needs pyarrow: pip install pyarrow")
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise BatchError("Parquet needs pyarrow: pip install pyarrow") from exc
     return pq
 
 
