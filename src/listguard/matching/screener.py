@@ -37,7 +37,7 @@ from listguard.matching.query import Query
 from listguard.names import variants
 from listguard.names.clean import cleaning_notes
 from listguard.names.phonetic import skeleton
-from listguard.names.tokens import ANY, NAME, NUMBER, NameForm, analyse_name, split_alternatives, tag_for_schema
+from listguard.names.tokens import ANY, NAME, NUMBER, PER, NameForm, analyse_name, split_alternatives, tag_for_schema
 from listguard.names.translit import ABJAD, LATIN
 
 #: Which listed schemata a query schema may hit. A person is never a company named after
@@ -62,6 +62,8 @@ MAX_POSTINGS = 4000
 #: A query token reaching more listed names than this only adds to candidates that rarer
 #: tokens found ("Mohammed" does not bring in every Mohammed on the lists).
 COMMON_POSTINGS = 300
+#: Share of a query word's weight a listed abbreviation of it (a prefix) adds in retrieval.
+ABBREVIATION_REACH = 0.8
 #: Listed names typed exactly as the query that are scored, at most (a one-word alias such as
 #: "Ahmed" is carried by dozens of parties).
 EXACT_LIMIT = 200
@@ -356,6 +358,7 @@ class Screener:
                         w = max(weight(form.tokens[i]) for i in jn.span)
                         plans.append((plan[0], w, self._reach((jn.word, -1), plan[1])))
             plans.sort(key=itemgetter(0))
+            narrowed: list[tuple[float, dict[int, float]]] = []
             done_weight = 0.0
             for total, w, reach in plans:
                 # a common token only adds to candidates when rarer tokens already found some
@@ -367,6 +370,7 @@ class Screener:
                 )
                 done_weight += w
                 if narrow:
+                    narrowed.append((w, reach))
                     for nid in list(acc):
                         sim = reach.get(nid)
                         if sim is not None:
@@ -374,6 +378,23 @@ class Screener:
                 else:
                     for nid, sim in reach.items():
                         acc[nid] = acc.get(nid, 0.0) + w * sim
+            # organisation words abbreviated on the list (Airlines / AIR, Republic / REP): the
+            # listed word is a prefix of the query's (see compare._abbreviates)
+            if form.tag != PER:
+                for tok in toks:
+                    if tok.script != LATIN or len(tok.text) < 5:
+                        continue
+                    inc = weight(tok) * ABBREVIATION_REACH
+                    for cut in range(3, len(tok.text) - 1):
+                        for vid in index.keys.get("t:" + tok.text[:cut], ()):
+                            plist = postings[vid]
+                            if len(plist) <= COMMON_POSTINGS:
+                                for nid in plist:
+                                    if nid not in acc:
+                                        # newly found: the common words that only added to
+                                        # earlier candidates add to this one too
+                                        acc[nid] = sum(w * r.get(nid, 0.0) for w, r in narrowed)
+                                    acc[nid] += inc
             # joined/split words: "Songhwa" vs "Song Hwa"; "Song Hwa" vs "Songhwa"
             joined = index.joined
             for tok in toks:
