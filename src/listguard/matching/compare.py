@@ -213,13 +213,14 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
         # a nickname and its full name (Bob / Robert, Peggy / Margaret; the nicknames package):
         # a short nickname is weaker evidence, it is a name of its own in other languages
         return (NICKNAME_SIM if min(len(a.text), len(b.text)) >= 4 else NICKNAME_SHORT_SIM), VARIANT
-    known = _latin_variants(a, b) if both_latin else 0
-    # a known link vouches for short words when it says they are one syllable in two systems,
-    # or one is an abbreviation of the other (Co/Company); a group of look-alike spellings
-    # does not overrule the short-word rule (Sang and Sung are not one name)
-    short = both_latin and min(len(a.text), len(b.text)) <= SHORT_WORD and not (
-        known == SAME_SYLLABLE or (known and abs(len(a.text) - len(b.text)) >= 2)
-    )
+    known = -1  # computed when needed (most pairs never need it)
+    short = both_latin and min(len(a.text), len(b.text)) <= SHORT_WORD
+    if short:
+        # a known link vouches for short words when it says they are one syllable in two
+        # systems, or one is an abbreviation of the other (Co/Company); a group of look-alike
+        # spellings does not overrule the short-word rule (Sang and Sung are not one name)
+        known = _latin_variants(a, b)
+        short = not (known == SAME_SYLLABLE or (known and abs(len(a.text) - len(b.text)) >= 2))
     if short and not _short_compatible(a.text, b.text):
         # A short word is one syllable or two: a different vowel or a different first consonant
         # makes it a different name (Sang/Song, Jun/Jin, Jong/Tong, Ali/Alia), however alike
@@ -243,6 +244,8 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
         if d == 2:
             return (0.9 if _consonants(a.key) >= 4 else 0.85 if _consonants(a.key) == 3 else 0.75), ROMANISATION
         return (0.8 if _consonants(a.key) >= 4 else 0.6), ROMANISATION
+    if both_latin and known < 0:
+        known = _latin_variants(a, b)
     if known == SAME_SYLLABLE and _first_class(a.text) == _first_class(b.text):
         return 0.9, ROMANISATION  # one syllable in two romanisation systems (Xie / Hsieh, Ri / Lee)
     if (known if both_latin else share_group(a.vform, b.vform)) and (
@@ -308,11 +311,14 @@ def _latin_variants(a: Token, b: Token) -> int:
     same syllable of one language in two romanisation systems (Hsu/Xu, Chang/Zhang in
     Mandarin; Ri/Lee, Pak/Park in Korean) - not readings of the character in two languages
     (Chen/Sun, Kim/Jian are different surnames)."""
+    syllables = _is_syllable(a.text) and _is_syllable(b.text)
+    if syllables and chinese_key(a.text) == chinese_key(b.text):
+        return SAME_SYLLABLE  # one Mandarin syllable in Pinyin and Wade-Giles (Xie / Hsieh)
+    if not share_group(a.vform, b.vform):
+        return 0  # (the common case: no group links them)
     if share_spelling_group(a.vform, b.vform):
         return SPELLING_GROUP
-    if _is_syllable(a.text) and _is_syllable(b.text) and chinese_key(a.text) == chinese_key(b.text):
-        return SAME_SYLLABLE  # one Mandarin syllable in Pinyin and Wade-Giles (Xie / Hsieh)
-    if not share_group(a.vform, b.vform) or _vowel_classes(a.text) != _vowel_classes(b.text):
+    if _vowel_classes(a.text) != _vowel_classes(b.text):
         return 0
     if chinese_key(a.text) == chinese_key(b.text) or not korean_keys(a.text).isdisjoint(korean_keys(b.text)):
         return SAME_SYLLABLE
@@ -338,6 +344,7 @@ _VOWEL_CLASS = {
 _VOWEL_RUN = re.compile(r"[aeiouyw]+")
 
 
+@lru_cache(maxsize=100_000)
 def _vowel_classes(text: str) -> tuple[str, ...]:
     """The classes of a word's vowel runs (a leading or inner ``y``/``w`` before a vowel is a
     glide, kept with its vowel: Hyok/Hyeok, Kwang/Gwang)."""
@@ -385,10 +392,12 @@ def _vowel_skeleton(text: str) -> tuple[str, ...]:
     return tuple(_CJK_VOWEL.get(run, run) for run in re.findall(r"[aeiou]+", text))
 
 
+@lru_cache(maxsize=100_000)
 def _is_syllable(text: str) -> bool:
     return len(text) <= 6 and _SYLLABLE.fullmatch(text) is not None
 
 
+@lru_cache(maxsize=100_000)
 def _cjk_vowels(text: str) -> str:
     m = re.search(r"[aeiouyw]+h?", text[1:] if text[:1] in "yw" and len(text) > 1 and text[1] in "aeiou" else text)
     if m is None:

@@ -27,6 +27,15 @@ _TO_LATIN = str.maketrans({
     "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
 })  # fmt: skip
 _WORD = re.compile(r"\w+")
+_LATIN = re.compile(r"[A-Za-z]")
+_CYRILLIC_OR_GREEK = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")
+#: Characters of Unicode categories Cc, Cf, Zl and Zp outside ASCII, and ASCII controls: a cheap
+#: test before the exact per-character pass.
+_INVISIBLE_OR_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f"
+    "\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f]"
+)
 
 
 def _script(ch: str) -> str:
@@ -63,9 +72,11 @@ def clean_text(text: str) -> str:
     if "&" in text:
         text = html.unescape(text)
     if not text.isascii():
-        text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
-                       for ch in text if unicodedata.category(ch) != "Cf")
-        text = _WORD.sub(_fold_word, text)
+        if _INVISIBLE_OR_CONTROL.search(text):
+            text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
+                           for ch in text if unicodedata.category(ch) != "Cf")
+        if _LATIN.search(text) and _CYRILLIC_OR_GREEK.search(text):
+            text = _WORD.sub(_fold_word, text)
     elif any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
         text = "".join(" " if ord(ch) < 32 or ord(ch) == 127 else ch for ch in text)
     return text

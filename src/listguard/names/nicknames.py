@@ -61,6 +61,12 @@ def _pair_set() -> frozenset[frozenset[str]]:
     return frozenset(frozenset(p) for p in nickname_pairs())
 
 
+@lru_cache(maxsize=1)
+def _names() -> frozenset[str]:
+    return frozenset(n for pair in _pair_set() for n in pair)
+
+
 def is_nickname(a: str, b: str) -> bool:
     """Whether one spelling is a listed nickname of the other (either order, exact forms)."""
-    return a != b and frozenset((a, b)) in _pair_set()
+    names = _names()
+    return a != b and a in names and b in names and frozenset((a, b)) in _pair_set()
