@@ -993,9 +993,10 @@ def align(
             _try_joins(q.joins, best_q, [(j, ct[j], len(ct[j].text), ct[j].script != ABJAD) for j in weak_c], cands, True)
         if weak_q:
             _try_joins(c.joins, best_c, [(i, qt[i], len(qt[i].text), qt[i].script != ABJAD) for i in weak_q], cands, False)
-    if tag != PER and (weak_q and weak_c):
+    if tag != PER and weak_q and weak_c and nq >= 2 and nc >= 2 and max(best_q) >= 0.9:
         # abbreviated words of organisation names: Rep / Republic, Intl / International,
-        # Air / Airlines (a word of 3+ letters that starts a word at least 2 letters longer)
+        # Air / Airlines (a word of 3+ letters that starts a word at least 2 letters longer);
+        # only beside another word that agrees: an abbreviation alone identifies nothing
         for i in weak_q:
             a = qt[i]
             if a.script != LATIN or len(a.text) < 3:
