@@ -18,27 +18,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
-}
+# English month names and abbreviations -> month number: the table the list parsers use
+from listguard.sources._listtools import MONTHS
 
 _Y = re.compile(r"(\d{4})\Z")
 _YM = re.compile(r"(\d{4})[-/.](\d{1,2})\Z")
