@@ -281,6 +281,9 @@ class Runner:
         self.Index = Index if Index is not None else index_cls()
         self.log = log
         self.builds: dict[str, dict[str, Any]] = {}
+        #: hits asked per query: the peers re-score the first CANDIDATES; without peers only
+        #: the first LIMIT are tallied (and each hit returned is explained, which costs)
+        self.limit = CANDIDATES
 
     def build(self, label: str, entities: list[Entity]) -> Any:
         t0 = time.perf_counter()
@@ -301,7 +304,7 @@ class Runner:
         t0 = time.perf_counter()
         for q in queries:
             kwargs = {"schema": q.schema} if q.schema else {}
-            hits = screener.screen(Query.from_name(q.name, **kwargs), limit=CANDIDATES)
+            hits = screener.screen(Query.from_name(q.name, **kwargs), limit=self.limit)
             triples = [(h.entity_id, float(h.score), bool(h.match)) for h in hits[:LIMIT]]
             candidates.append([h.entity_id for h in hits])
             tallies.add(OURS, q, triples, by_id)
@@ -399,11 +402,15 @@ def evaluate_screening(
         return result
 
     peer_runner = None
+    if hasattr(runner, "limit"):
+        runner.limit = LIMIT  # raised to CANDIDATES below when the peers re-score
     if peers:
         from listguard.evaluation.peers import PEER_THRESHOLD
         from listguard.evaluation.peers import peer_runner as make_peer_runner
 
         peer_runner, note = make_peer_runner()
+        if peer_runner is not None:
+            runner.limit = CANDIDATES
         if peer_runner is None:
             log(f"[screening] *** PEERS NOT MEASURED: {note}")
             result["peers_error"] = note
