@@ -1042,10 +1042,17 @@ def align(
         pairs = fixed
     num = 0.0
     den = 0.0
-    for qi, cj, s, _how in pairs:
+    miss_cost_q = MISSING_COST.get(tag, MISSING_COST["ANY"])[0]
+    for qi, cj, s, how in pairs:
         pw_q = wq_cache[qi[0]] if len(qi) == 1 else max(wq_cache[i] for i in qi)
         pw_c = wc_cache[cj[0]] if len(cj) == 1 else max(wc_cache[j] for j in cj)
         w = (pw_q + pw_c) * 0.5
+        if how == INITIAL_HOW and ct[cj[0]].kind == INITIAL and qt[qi[0]].kind != INITIAL:
+            # a listed initial confirms one letter of the query's whole word (T. / Thapa): the
+            # pair weighs what the initial weighs, the rest of the word is unconfirmed (the
+            # other way round, V. for a listed Vladimir, the query is only less specific)
+            w = min(pw_q, pw_c)
+            den += max(0.0, pw_q - w) * miss_cost_q
         num += s * w
         den += w
         if s < WEAK_PAIR:
@@ -1086,6 +1093,12 @@ def align(
         if any(qt[i].kind in (NAME, HONORIFIC) for i in unmatched_q):
             factor *= ONE_WORD_LISTED
             notes.append("one-word listed name")
+    elif tag == PER and unmatched_c and sum(1 for t in qt if t.kind == NAME) == 1:
+        if any(ct[j].kind == NAME for j in unmatched_c):
+            # one name word (a family name, perhaps with a title: Haji Karimi) against a listed
+            # full name: the same lead, the other way round
+            factor *= ONE_WORD_LISTED
+            notes.append("one-word query")
     if tag != PER and q.legal_classes and c.legal_classes:
         if q.legal_classes.isdisjoint(c.legal_classes) and set(q.legal).isdisjoint(c.legal):
             factor *= LEGAL_CONFLICT
