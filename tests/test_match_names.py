@@ -70,7 +70,7 @@ def test_tokens_are_typed() -> None:
     assert [t.text for t in analyse_name("President Putin", "PER").tokens] == ["putin"]
     assert [t.text for t in analyse_name("Dr. Ayman al-Zawahiri", "PER").tokens if t.kind != PARTICLE] == ["ayman", "zawahiri"]
     # ... but a title that is also a given name stays when dropping it would leave one word
-    assert [t.text for t in analyse_name("Prince Idris", "PER").tokens] == ["prince", "idris"]
+    assert [t.text for t in analyse_name("Prince Okafor", "PER").tokens] == ["prince", "okafor"]
     assert [t.text for t in analyse_name("Prince Abdul Aziz", "PER").tokens] == ["abdul", "aziz"]
     # legal forms are set aside and classed: OOO, LLC and Limited Liability Company are one
     for name in ("OOO VOLGA GROUP", "VOLGA GROUP LLC", "VOLGA GROUP LIMITED LIABILITY COMPANY"):

@@ -38,12 +38,12 @@ from importlib import resources
 from typing import Callable, Iterable
 
 from listguard.evaluation.datasets import name_tokens
+from listguard.evaluation.split import HELDOUT, TUNING
 
 DATA_FILE = "customer_names.tsv.gz"
 SEED = "listguard-populations-1"
 #: Names generated per population (both halves together).
 PER_POPULATION = 1800
-TUNING, HELDOUT = "tuning", "heldout"
 
 
 #: What a population's generator makes: (name, family name[, renderings]), or None to skip.

@@ -190,8 +190,8 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
         if (sa == LATIN) != (sb == LATIN):
             ab, la = (a, b) if sa == ABJAD else (b, a)
             if la.text[-1:] in ("i", "y") and ab.text[-1:] not in ("y", "a", "w", "h") and len(la.text) >= 5:
-                # a nisba (Ibrahimi) against the name without its -y (ابراهيم, Ibrahim)
-                if abjad_similarity(ab.text, la.text[:-1]) > NISBA_SIM >= 0.0:
+                # a nisba (-i: a family name made from a name) against the name without its -y
+                if abjad_similarity(ab.text, la.text[:-1]) > NISBA_SIM:
                     return NISBA_SIM, TRANSLIT
         if share_group(a.vform, b.vform):
             return 0.9, TRANSLIT
@@ -227,10 +227,10 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
         # the keys; only letters swapped in typing (Jonh/John) are the same word.
         if _is_syllable(a.text) and _is_syllable(b.text):
             return _transposed(a.text, b.text), SPELLING
-        # not two syllables: a typo stays possible (Jse / Jose, Xisn / Xian), weakly
+        # not two syllables: a typo stays possible (a letter dropped or added), weakly
         return _transposed(a.text, b.text) or min(_short_fuzzy(a.text, b.text), SHORT_TYPO_SIM), SPELLING
     if both_latin and _nisba(a.text, b.text):
-        # Ibrahimi is a family name made from Ibrahim, Mohammadi from Mohammad: another name
+        # a family name made from a name with -i (Hassan / Hassani) is another name
         return NISBA_SIM, SPELLING
     if a.key == b.key and len(a.key) > 1:
         if sa != LATIN or sb != LATIN:
@@ -278,14 +278,14 @@ def _name_similarity(a: Token, b: Token) -> tuple[float, str]:
     s1 = _fuzzy(a.text, b.text)
     if both_latin and s1 > ONSET_CAP and len(a.text) <= 6 and len(b.text) <= 6 and not _same_onset(a.text, b.text):
         # People rarely get the first sound of a name wrong; in a short name a different
-        # first consonant is a different name (Myong/Kyong, Mark/Park, Sultan/Multan).
+        # first consonant is a different name (Mark/Park, Gina/Nina).
         s1 = ONSET_CAP
     if both_latin and s1 > FOREIGN_LETTER_CAP and _foreign_substitution(a.text, b.text):
-        # one consonant for another that no keyboard slip gives (Amiri / Amidi is a slip,
-        # Kotov / Kosov and Farhad / Farzad are other names)
+        # one consonant for another that no keyboard slip gives (r for d is a slip, s for t is
+        # another name: Peters / Petets, Morton / Norton)
         s1 = FOREIGN_LETTER_CAP
     if both_latin and _patronymic(a.text) != _patronymic(b.text) and s1 > FOREIGN_LETTER_CAP:
-        s1 = FOREIGN_LETTER_CAP  # a patronymic is not a family name (Ivanovna / Ivanova)
+        s1 = FOREIGN_LETTER_CAP  # a patronymic is not a family name (Petrovna / Petrova)
     if sa != LATIN or sb != LATIN:
         # romanised from another script: spelling differences in the vowels are noise, and a
         # transcription into a syllabic script keeps only broad consonant classes (for whole
@@ -388,7 +388,7 @@ def _final(text: str) -> str:
 
 def _vowel_skeleton(text: str) -> tuple[str, ...]:
     """The vowels of a word of several syllables, romanisation variants folded (see
-    :data:`_CJK_VOWEL`): Yongchul and Yongchol agree, Yongmi and Yongmu do not."""
+    :data:`_CJK_VOWEL`): Jongchul and Jongchol agree, Jongmi and Jongmu do not."""
     return tuple(_CJK_VOWEL.get(run, run) for run in re.findall(r"[aeiou]+", text))
 
 
@@ -433,7 +433,7 @@ def _short_compatible(a: str, b: str) -> bool:
     Kim/Gim, Ali/Aly; not Sang/Song, Jun/Jin, Jong/Tong, Li/Yi)."""
     if _is_syllable(a) and _is_syllable(b):
         # one Chinese or Korean syllable each: the vowel and the final consonant are what tell
-        # them apart (Sung / Son, Hyon / Hyok, Jin / Jing)
+        # them apart (Sung / Son, Han / Hak, Jin / Jing)
         if _cjk_vowels(a) != _cjk_vowels(b) or _final(a) != _final(b):
             return False
     elif _vowel_classes(a) != _vowel_classes(b):
@@ -445,7 +445,7 @@ def _short_compatible(a: str, b: str) -> bool:
 #: when their vowels differ (a typo, or another name: Ali / Alia).
 SHORT_TYPO_SIM = 0.65
 #: Similarity of a name and the family name formed from it with the suffix -i (Arabic and
-#: Persian nisba: Ahmad / Ahmadi, Karim / Karimi, Mohammad / Mohammadi).
+#: Persian nisba: Hassan / Hassani, Rahim / Rahimi).
 NISBA_SIM = 0.6
 
 
@@ -491,7 +491,7 @@ def _transposed(a: str, b: str) -> float:
     return 0.0
 
 
-#: Two adjacent letters typed the other way round (Yuir / Yuri): the commonest typo, and one
+#: Two adjacent letters typed the other way round (Jonh / John): the commonest typo, and one
 #: that does not turn a name into another common one.
 TRANSPOSED_SIM = 0.85
 
@@ -500,12 +500,11 @@ def _short_fuzzy(a: str, b: str) -> float:
     """Short words that are not spellings of one syllable: only a typo of the same word counts
     (a transposition, or one letter of a four-letter word), and weakly. Two different
     syllables are two names, whatever the edit distance."""
-    if _is_syllable(a) and _is_syllable(b):
-        return _transposed(a, b)
-    if len(a) == len(b) and sorted(a) == sorted(b) and OSA.distance(a, b, score_cutoff=1) == 1:
-        return TRANSPOSED_SIM  # Jonh / John
+    transposed = _transposed(a, b)
+    if transposed or (_is_syllable(a) and _is_syllable(b)):
+        return transposed
     if min(len(a), len(b)) >= 3 and a[0] == b[0] and OSA.distance(a, b, score_cutoff=1) == 1:
-        # a letter dropped or added at the end (Ban/Bank, Abba/Abbas) is the commoner typo
+        # a letter dropped or added at the end (Bank / Ban) is the commoner typo
         return 0.7 if a.startswith(b) or b.startswith(a) or min(len(a), len(b)) >= 4 else 0.6
     return 0.0
 
@@ -682,7 +681,7 @@ _PATRONYMIC_ENDINGS = (
 SYLLABLE_LEN = 3
 #: ... and cost this many times a missing part's usual cost when left over.
 SYLLABLE_FACTOR = 2.0
-#: Score multiplier for a person's one-word listed name ("DIDO", "MAHMUD") matched by a
+#: Score multiplier for a person's one-word listed name (a single-word alias) matched by a
 #: query of several name parts with some left over: one word of a longer name is a lead,
 #: not an identification; the party's full names are scored on their own.
 ONE_WORD_LISTED = 0.8
@@ -786,11 +785,11 @@ def _joined(jn: Join, other: Token) -> tuple[float, str]:
     if jn.text == other.text:
         return 0.97, JOINED
     # Keys fold every vowel run to one vowel: for a word of several syllables joined they say
-    # little (Lee Minsoo / Luminsa, Chae Yong / Cheng); the letters must stay close too.
+    # little for several syllables joined; the letters must stay close too.
     d = OSA.distance(jn.text, other.text, score_cutoff=3)
     close = d <= 1 or (d == 2 and len(jn.text) >= 8)
     if close and jn.parts and all(_is_syllable(p) for p in jn.parts):
-        # syllables joined (Yong Mu / Yongmi): each vowel tells a syllable apart
+        # syllables joined: each vowel tells a syllable apart
         close = _vowel_skeleton(jn.text) == _vowel_skeleton(other.text)
     if jn.key == other.key and close:
         return 0.93, JOINED
@@ -1048,7 +1047,7 @@ def align(
         pw_c = wc_cache[cj[0]] if len(cj) == 1 else max(wc_cache[j] for j in cj)
         w = (pw_q + pw_c) * 0.5
         if how == INITIAL_HOW and ct[cj[0]].kind == INITIAL and qt[qi[0]].kind != INITIAL:
-            # a listed initial confirms one letter of the query's whole word (T. / Thapa): the
+            # a listed initial confirms one letter of the query's whole word (T. / Taylor): the
             # pair weighs what the initial weighs, the rest of the word is unconfirmed (the
             # other way round, V. for a listed Vladimir, the query is only less specific)
             w = min(pw_q, pw_c)
@@ -1056,7 +1055,7 @@ def align(
         num += s * w
         den += w
         if s < WEAK_PAIR:
-            # a weak pairing is closer to a disagreement than to agreement (Alina / Irina):
+            # a weak pairing is closer to a disagreement than to agreement (Maria / Marta):
             # it costs a share of a conflict, the larger the weaker
             den += CONFLICT_COST * WEAK_PAIR_SHARE * w * (WEAK_PAIR - s) / (WEAK_PAIR - MIN_SIM)
     unmatched_q = [i for i in range(nq) if not used_q[i]]
@@ -1095,7 +1094,7 @@ def align(
             notes.append("one-word listed name")
     elif tag == PER and unmatched_c and sum(1 for t in qt if t.kind == NAME) == 1:
         if any(ct[j].kind == NAME for j in unmatched_c):
-            # one name word (a family name, perhaps with a title: Haji Karimi) against a listed
+            # one name word (a family name, perhaps with a title: Dr Smith) against a listed
             # full name: the same lead, the other way round
             factor *= ONE_WORD_LISTED
             notes.append("one-word query")
